@@ -1,0 +1,66 @@
+"""Pure TensorFlow functions under the layers (no Keras state).
+
+Spectral pooling is linear and separable, so with the real matrices of
+:mod:`spectral_lib.fourier` it is two small matrix products per map,
+``Y = A_H X A_W^T``, rather than FFT -> crop -> inverse FFT. The result is the
+same operator (the tests check it against an FFT reference) and its gradient
+is the adjoint ``A_H^T G A_W`` that autodiff derives.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+from spectral_lib import fourier
+
+
+def _check_float(name: str, x: tf.Tensor) -> None:
+    if not x.dtype.is_floating:
+        raise TypeError(f"`{name}` must be a floating-point tensor, got dtype {x.dtype.name}.")
+
+
+def apply_separable(x: tf.Tensor, a_h, a_w, data_format: str = "channels_last") -> tf.Tensor:
+    """``Y[b, :, :, c] = A_H X[b, :, :, c] A_W^T`` for every example and channel.
+
+    ``x``: ``(B, M, N, C)`` (``channels_last``) or ``(B, C, M, N)``;
+    ``a_h``: ``(H, M)``; ``a_w``: ``(W, N)``. Returns ``(B, H, W, C)`` or
+    ``(B, C, H, W)``.
+    """
+    _check_float("x", x)
+    a_h = tf.cast(a_h, x.dtype)
+    a_w = tf.cast(a_w, x.dtype)
+    if data_format == "channels_first":
+        return tf.einsum("hm,bcmn,wn->bchw", a_h, x, a_w)
+    return tf.einsum("wn,bhnc->bhwc", a_w, tf.einsum("hm,bmnc->bhnc", a_h, x))
+
+
+def spectral_pool(
+    x: tf.Tensor,
+    output_size: tuple[int, int],
+    norm: str = "amplitude",
+    data_format: str = "channels_last",
+) -> tf.Tensor:
+    """Spectral pooling of a batch of maps to ``output_size = (H, W)`` (PAPER.md 2).
+
+    Example::
+
+        >>> spectral_pool(tf.ones((2, 32, 32, 3)), (27, 27)).shape
+        TensorShape([2, 27, 27, 3])
+    """
+    m, n = (x.shape[1], x.shape[2]) if data_format == "channels_last" else x.shape[2:]
+    h, w = output_size
+    return apply_separable(
+        x, fourier.pool_matrix(m, h, norm), fourier.pool_matrix(n, w, norm), data_format
+    )
+
+
+def spectral_filters(coefficients: tf.Tensor, basis: np.ndarray, kernel_size) -> tf.Tensor:
+    """Spatial kernels ``(kh, kw, C_in, C_out)`` from coefficients ``(kh*kw, C_in, C_out)``.
+
+    ``vec(w[:, :, i, o]) = G theta[:, i, o]`` with ``G = fourier.filter_basis``.
+    """
+    kh, kw = kernel_size
+    g = tf.constant(basis, dtype=coefficients.dtype)
+    flat = tf.tensordot(g, coefficients, axes=1)
+    return tf.reshape(flat, (kh, kw) + tuple(coefficients.shape[1:]))

@@ -1,0 +1,74 @@
+"""The Keras layer contract: config, output shape, .keras round trip, fit with and without XLA."""
+
+import keras
+import numpy as np
+import pytest
+
+from spectral_lib import SpectralConv2D, SpectralPooling2D
+
+LAYERS = [
+    lambda: SpectralPooling2D((5, 7), norm="unitary", name="pool"),
+    lambda: SpectralPooling2D(factor=0.85, frequency_dropout=0.3, seed=4, data_format="channels_first"),
+    lambda: SpectralConv2D(
+        6, (3, 5), strides=2, padding="same", activation="relu", use_bias=False,
+        kernel_initializer="he_normal", kernel_regularizer=keras.regularizers.L2(1e-3), orthonormal=False,
+    ),
+]
+
+
+@pytest.mark.parametrize("make", LAYERS)
+def test_config_round_trip(make):
+    layer = make()
+    clone = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(layer))
+    assert type(clone) is type(layer)
+    assert clone.get_config() == layer.get_config()
+
+
+@pytest.mark.parametrize("make", LAYERS)
+@pytest.mark.parametrize("shape", [(2, 16, 16, 8), (1, 15, 22, 8)])
+def test_compute_output_shape(make, shape):
+    layer = make()
+    x = np.zeros(shape, "float32")
+    assert tuple(layer(x).shape) == tuple(layer.compute_output_shape(shape))
+    assert tuple(layer.compute_output_shape((None,) + shape[1:]))[1:] == tuple(layer(x).shape)[1:]
+
+
+def _model():
+    inputs = keras.Input((16, 16, 3))
+    x = SpectralConv2D(8, 3, padding="same", activation="relu")(inputs)
+    x = SpectralPooling2D(factor=0.85, frequency_dropout=0.25, seed=1)(x)
+    x = SpectralConv2D(8, 3, padding="same", activation="relu")(x)
+    x = SpectralPooling2D(6)(x)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    return keras.Model(inputs, keras.layers.Dense(4)(x))
+
+
+def _data(n=32):
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((n, 16, 16, 3)).astype("float32"), rng.integers(0, 4, n)
+
+
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_fit(jit_compile):
+    keras.utils.set_random_seed(0)
+    model = _model()
+    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True), jit_compile=jit_compile)
+    x, y = _data()
+    before = [w.numpy().copy() for w in model.trainable_weights]
+    history = model.fit(x, y, batch_size=8, epochs=2, verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))
+    assert all(not np.allclose(b, w) for b, w in zip(before, model.trainable_weights))
+
+
+def test_save_and_load_give_identical_predictions(tmp_path):
+    keras.utils.set_random_seed(0)
+    model = _model()
+    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    x, y = _data()
+    model.fit(x, y, epochs=1, verbose=0)
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    for a, b in zip(model.layers, loaded.layers):
+        assert a.get_config() == b.get_config()
