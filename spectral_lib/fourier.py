@@ -15,6 +15,7 @@ section 1-2):
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -75,6 +76,7 @@ def pool_matrix(size_in: int, size_out: int, norm: str = "amplitude") -> np.ndar
     return scale * np.einsum("k,kjn->jn", weight, np.cos(phase))
 
 
+@functools.lru_cache(maxsize=1024)
 def band_projection(size: int, cutoff: int) -> np.ndarray:
     """``(size, size)`` orthogonal projection onto maps of resolution ``cutoff``.
 
@@ -85,7 +87,9 @@ def band_projection(size: int, cutoff: int) -> np.ndarray:
     ``cutoff/2``; it is the l2-closest map of that resolution (Parseval).
     """
     a = pool_matrix(size, cutoff, norm="unitary")
-    return np.linalg.pinv(a) @ a
+    projection = np.linalg.pinv(a) @ a
+    projection.setflags(write=False)  # cached: shared by every caller
+    return projection
 
 
 def cutoff_range(size: int, min_fraction: float) -> tuple[int, int]:
@@ -170,3 +174,13 @@ def filter_basis(kh: int, kw: int, orthonormal: bool = True) -> np.ndarray:
             spectrum[u, v] = value
             columns.append(np.fft.ifft2(spectrum, norm="ortho").real.ravel())
     return np.stack(columns, axis=1)
+
+
+def dft_basis(height: int, width: int) -> np.ndarray:
+    """Unitary DFT basis maps ``(height, width, height, width)``: entry ``[u, v]`` is
+    ``exp(2 pi i (u m / height + v n / width)) / sqrt(height * width)`` (Figure 1)."""
+    h = _check_positive_int("height", height)
+    w = _check_positive_int("width", width)
+    phase_h = np.exp(2j * np.pi * np.outer(np.arange(h), np.arange(h)) / h)  # [u, m]
+    phase_w = np.exp(2j * np.pi * np.outer(np.arange(w), np.arange(w)) / w)  # [v, n]
+    return np.einsum("um,vn->uvmn", phase_h, phase_w) / np.sqrt(h * w)

@@ -1,0 +1,149 @@
+"""Run every notebook in order with papermill: ``python -m spectral_lib.pipeline``.
+
+Each ``notebooks/NN_*.ipynb`` is executed with ``profile=<profile>``; the
+executed copy goes to ``<output root>/results/notebooks/``, figures to
+``<output root>/figures/`` and numbers to ``<output root>/results/``, where the
+output root is the repository for the reference profile and
+``runs/<profile>/`` otherwise (:func:`profiles.output_root`). The time each
+notebook took is recorded in ``results/pipeline_<profile>.json`` and, after a
+reference run, the README's results section is rewritten from the results
+files.
+
+``--refresh-sources`` re-executes the source notebooks with their default
+(smoke) parameters and writes them back cleaned: this is how the committed
+notebooks in ``notebooks/`` get their outputs, the same ones nbval compares.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+from spectral_lib import profiles
+from spectral_lib.results import read_json, write_json
+from spectral_lib.utils import machine
+
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+
+
+def notebooks(only: list[str] | None = None) -> list[Path]:
+    """The numbered notebooks in reading order, or those whose name starts with one of ``only``."""
+    found = sorted((profiles.project_root() / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    if only:
+        unknown = [o for o in only if not any(nb.name.startswith(o) for nb in found)]
+        if unknown:
+            raise SystemExit(f"--only {unknown}: no such notebook in {[nb.name for nb in found]}")
+        found = [nb for nb in found if any(nb.name.startswith(o) for o in only)]
+    return found
+
+
+# TensorFlow's C++ start-up log (absl format: time stamp, thread id), printed before
+# any Python setting can silence it.
+_TF_LOG = re.compile(r"^(WARNING: All log messages before absl|[IWEF]\d{4} \d\d:\d\d:\d\d)")
+
+
+def _is_tf_log(output) -> bool:
+    lines = "".join(output.get("text", "")).splitlines()
+    return output.get("name") == "stderr" and bool(lines) and all(_TF_LOG.match(line) for line in lines)
+
+
+def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Keep sources, outputs, execution counts and cell tags; drop every other
+    metadata and TensorFlow's C++ start-up log lines."""
+    nb.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": {"name": "python"}})
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        cell.metadata = nbformat.from_dict({"tags": tags} if tags else {})
+        if "outputs" in cell:
+            cell.outputs = [o for o in cell.outputs if not _is_tf_log(o)]
+            for output in cell.outputs:
+                output.pop("transient", None)
+    return nb
+
+
+def _parameters(values: list[str], notebook: Path) -> dict:
+    """``name=value`` pairs, each checked against the notebook's ``parameters`` cell."""
+    import papermill
+
+    known = papermill.inspect_notebook(str(notebook))
+    parsed = {}
+    for item in values:
+        name, _, raw = item.partition("=")
+        if name not in known:
+            raise SystemExit(f"unknown parameter {name!r} for {notebook.name}; it takes: {', '.join(known)}")
+        try:
+            parsed[name] = ast.literal_eval(raw)
+        except (ValueError, SyntaxError):
+            parsed[name] = raw
+    return parsed
+
+
+def execute(notebook: Path, output: Path, parameters: dict) -> float:
+    """Run one notebook with papermill in ``notebooks/``; the seconds it took."""
+    import papermill
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    try:
+        papermill.execute_notebook(
+            str(notebook), str(output), parameters=parameters, cwd=str(notebook.parent),
+            kernel_name="python3", progress_bar=True,
+        )
+    except papermill.PapermillExecutionError as err:
+        raise SystemExit(
+            f"\nFAILED: {notebook.name}, cell {err.cell_index} (execution count {err.exec_count}): "
+            f"{err.ename}: {err.evalue}\nThe executed notebook with the full traceback: {output}"
+        ) from None
+    return time.perf_counter() - start
+
+
+def run(profile: str, only=None, params=(), refresh_sources=False) -> None:
+    root = profiles.output_root(profile)
+    selected = notebooks(only)
+    timings_path = root / "results" / f"pipeline_{profile}.json"
+    timings = read_json(timings_path) if timings_path.exists() else {"notebooks": {}}
+    for i, notebook in enumerate(selected, 1):
+        print(f"[{i}/{len(selected)}] {notebook.name} (profile {profile})", flush=True)
+        parameters = _parameters(list(params), notebook)
+        if refresh_sources:
+            with tempfile.TemporaryDirectory() as tmp:
+                executed = Path(tmp) / notebook.name
+                seconds = execute(notebook, executed, parameters)
+                nbformat.write(clean(nbformat.read(executed, as_version=4)), notebook)
+        else:
+            executed = root / "results" / "notebooks" / notebook.name
+            seconds = execute(notebook, executed, {**parameters, "profile": profile})
+            nbformat.write(clean(nbformat.read(executed, as_version=4)), executed)
+        print(f"    done in {seconds:.0f} s", flush=True)
+        timings["notebooks"][notebook.stem] = round(seconds, 1)
+    if not refresh_sources:
+        timings.update(profile=profile, machine=machine())
+        write_json(timings_path, timings)
+    if profile == profiles.REFERENCE and not refresh_sources:
+        from spectral_lib import report
+
+        report.update_readme()
+        print("README.md results section rewritten from results/")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--profile", default=profiles.REFERENCE, choices=profiles.NAMES)
+    parser.add_argument("--only", nargs="+", help="notebook name prefixes, e.g. 01 03")
+    parser.add_argument("-p", "--param", action="append", default=[], help="NAME=VALUE for every notebook")
+    parser.add_argument("--refresh-sources", action="store_true", help="re-execute notebooks/ in place (smoke)")
+    args = parser.parse_args(argv)
+    if args.refresh_sources and args.profile != "smoke":
+        parser.error("--refresh-sources runs the notebooks' defaults: use it with --profile smoke")
+    run(args.profile, args.only, args.param, args.refresh_sources)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,146 @@
+"""The README's results section, written from the reference results files only.
+
+``python -m spectral_lib.report`` rewrites the part of README.md between the
+two markers below; the pipeline does it after every reference run and a test
+fails when README.md and the results files disagree.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from spectral_lib.profiles import REFERENCE, project_root
+from spectral_lib.results import read_json
+
+START = "<!-- results:start: written by `python -m spectral_lib.report` from results/; do not edit by hand -->"
+END = "<!-- results:end -->"
+
+
+def _load(name: str) -> dict | None:
+    path = project_root() / "results" / f"{name}.json"
+    return read_json(path) if path.exists() else None
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.0f} s"
+
+
+def _items(timings: dict) -> list[str]:
+    fig1, fig2, fig4a = _load("01_fig1"), _load("02_fig2"), _load("03_fig4a")
+    lines = [
+        "| paper item | notebook | what we measured | paper | holds |",
+        "|---|---|---|---|---|",
+    ]
+    if fig1:
+        sym = fig1["symmetry"]
+        lines.append(
+            "| Figure 1 | `01_fig1_dft_basis_and_symmetry` | real-only entries: 7x7 "
+            f"{len(sym['7x7']['real_entries'])}, 8x8 {len(sym['8x8']['real_entries'])}, 7x8 "
+            f"{len(sym['7x8']['real_entries'])}; cameraman energy within 16 cycles: "
+            f"{100 * fig1['camera_energy_share_within_16_cycles']:.2f} % | (0,0) always, plus (M/2,0), (0,N/2), "
+            "(M/2,N/2) for even sizes | yes |"
+        )
+    if fig2:
+        err = fig2["relative_l2_error"]["camera (grayscale)"]
+        i = fig2["reductions"].index(256)
+        holds = all(
+            s < m for e in fig2["relative_l2_error"].values() for s, m in zip(e["spectral"], e["max"])
+        )
+        lines.append(
+            "| Figure 2 | `02_fig2_pooling_approximations` | cameraman at 1/256 of the values: relative l2 "
+            f"error {err['spectral'][i]:.3f} spectral vs {err['max'][i]:.3f} max | spectral keeps more "
+            f"structure (qualitative) | {'yes' if holds else 'no'} |"
+        )
+    if fig4a:
+        for name, rows in fig4a["at_block_fractions"].items():
+            row = next(r for r in rows if round(1 / r["fraction"]) == 16)
+            holds = all(r["spectral"] < r["max"] for r in rows)
+            lines.append(
+                f"| Figure 4(a) | `03_fig4a_information_loss` | {name} at 1/16: spectral {row['spectral']:.3f}, "
+                f"average {row['avg']:.3f}, max {row['max']:.3f} | spectral below max at every factor "
+                f"(ImageNet) | {'yes' if holds else 'no'} |"
+            )
+    lines.append("")
+    if timings:
+        runs = ", ".join(f"`{name}` {_minutes(s)}" for name, s in timings["notebooks"].items())
+        lines.append(
+            f"Profile `{timings['profile']}` on {timings['machine']}; time per notebook: {runs}."
+        )
+    return lines
+
+
+def _fig4a_table(fig4a: dict) -> list[str]:
+    lines = []
+    for name, rows in fig4a["at_block_fractions"].items():
+        lines += [
+            f"Figure 4(a), {name}: mean relative l2 error at the fractions block pooling reaches",
+            "",
+            "| values kept | spectral pooling | average pooling | max pooling |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| 1/{round(1 / r['fraction'])} | {r['spectral']:.3f} | {r['avg']:.3f} | {r['max']:.3f} |" for r in rows
+        ]
+        lines.append("")
+    return lines
+
+
+def _benchmark(bench: dict) -> list[str]:
+    lines = [
+        f"Measured by `python benchmarks/pooling.py` on {bench['machine']} (TensorFlow "
+        f"{bench['versions']['tensorflow']}); Generic network, 3x3 filters, Adam; ratios to the "
+        "max-pooling network of the same run, median of "
+        f"{bench['runs'][0]['reps']} interleaved repetitions.",
+        "",
+        "| input | XLA | network | train img/s | train ratio | inference ratio | step memory ratio |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for run in bench["runs"]:
+        for name, row in run["variants"].items():
+            lines.append(
+                f"| {run['size']}x{run['size']}, batch {run['batch']} | {'on' if run['jit_compile'] else 'off'} "
+                f"| {name} | {row['train_images_per_s']:.0f} | {row['train_ratio']:.2f} "
+                f"| {row['infer_ratio']:.2f} | {row['memory_ratio']:.2f} |"
+            )
+    overheads = ", ".join(
+        f"{r['size']}x{r['size']} XLA {'on' if r['jit_compile'] else 'off'}: "
+        f"{100 * r['spectral_conv_step_overhead']:+.1f} %"
+        for r in bench["runs"]
+    )
+    lines += ["", f"`SpectralConv2D` training-step time over `Conv2D` (same network, max pooling): {overheads}."]
+    return lines
+
+
+def block() -> str:
+    """The results section as markdown, from the reference results files."""
+    lines = [START, ""]
+    lines += _items(_load(f"pipeline_{REFERENCE}"))
+    fig4a = _load("03_fig4a")
+    if fig4a:
+        lines += [""] + _fig4a_table(fig4a)
+    bench = _load("benchmark_pooling")
+    if bench:
+        lines += ["### Speed of the layers", ""] + _benchmark(bench) + [""]
+    lines.append(END)
+    return "\n".join(lines)
+
+
+def readme_block(text: str) -> str:
+    """The results section currently in README text (empty if the markers are missing)."""
+    if START not in text or END not in text:
+        return ""
+    return text[text.index(START) : text.index(END) + len(END)]
+
+
+def update_readme(path: Path | None = None) -> None:
+    path = path or project_root() / "README.md"
+    text = path.read_text()
+    current = readme_block(text)
+    if not current:
+        raise SystemExit(f"{path} has no results markers ({START!r} ... {END!r})")
+    path.write_text(text.replace(current, block()))
+
+
+if __name__ == "__main__":
+    sys.exit(update_readme())

@@ -1,0 +1,50 @@
+"""The committed notebooks are clean smoke-profile runs; README numbers come from results/."""
+
+import copy
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from spectral_lib import pipeline, profiles, report
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def test_every_paper_item_of_this_stage_has_a_notebook():
+    assert [nb.name[:2] for nb in NOTEBOOKS] == ["01", "02", "03"]
+    assert {nb.stem.split("_")[0] + "_" + nb.stem.split("_")[1] for nb in NOTEBOOKS} == set(profiles.PROFILES)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_notebook_is_clean(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    assert pipeline.clean(copy.deepcopy(nb)) == nb, f"{path.name} has stray metadata: run `make notebooks`"
+    tags = [cell.metadata.get("tags", []) for cell in nb.cells]
+    assert sum("parameters" in t for t in tags) == 1
+    assert not any("injected-parameters" in t for t in tags), "papermill parameters were injected"
+    params = next(c for c, t in zip(nb.cells, tags) if "parameters" in t)
+    assert 'profile: str = "smoke"' in params.source
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    assert [cell.execution_count for cell in code] == list(range(1, len(code) + 1)), "not one clean top-to-bottom run"
+    outputs = [o for cell in code for o in cell.outputs]
+    assert not any(o.output_type == "error" for o in outputs)
+    text = "".join(o.get("text", "") for o in outputs)
+    assert "profile: smoke," in text and "profile: cpu" not in text and "profile: paper" not in text
+    assert "arXiv:1506.03767" in nb.cells[0].source
+    assert any(c.cell_type == "markdown" and "Comparison with the paper" in c.source for c in nb.cells[-3:])
+
+
+def test_readme_results_match_results_files():
+    readme = (ROOT / "README.md").read_text()
+    assert report.readme_block(readme) == report.block(), "README is stale: run `python -m spectral_lib.report`"
+
+
+def test_committed_results_are_from_the_reference_profile():
+    files = sorted((ROOT / "results").glob("0*.json"))
+    assert files, "no committed results"
+    for path in files:
+        assert json.loads(path.read_text())["profile"] == profiles.REFERENCE, path.name
