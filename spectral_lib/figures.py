@@ -24,6 +24,7 @@ def save(fig: plt.Figure, name: str, profile: str) -> list[Path]:
         os.close(fd)
         try:
             fig.savefig(tmp, dpi=150, bbox_inches="tight", metadata=metadata)
+            os.chmod(tmp, 0o644)  # mkstemp creates 0600
             os.replace(tmp, path)
         finally:
             Path(tmp).unlink(missing_ok=True)

@@ -56,9 +56,10 @@ def _is_tf_log(output) -> bool:
 
 def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Keep sources, outputs, execution counts and cell tags; drop every other
-    metadata and TensorFlow's C++ start-up log lines."""
+    metadata and TensorFlow's C++ start-up log lines; number the cell ids."""
     nb.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": {"name": "python"}})
-    for cell in nb.cells:
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"cell-{i:02d}"
         tags = cell.metadata.get("tags", [])
         cell.metadata = nbformat.from_dict({"tags": tags} if tags else {})
         if "outputs" in cell:

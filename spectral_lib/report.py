@@ -86,42 +86,88 @@ def _fig4a_table(fig4a: dict) -> list[str]:
     return lines
 
 
+def _span(values) -> str:
+    low, high = min(values), max(values)
+    return f"{low:.2f}x" if f"{low:.2f}" == f"{high:.2f}" else f"{low:.2f}-{high:.2f}x"
+
+
 def _benchmark(bench: dict) -> list[str]:
     lines = [
-        f"Measured by `python benchmarks/pooling.py` on {bench['machine']} (TensorFlow "
-        f"{bench['versions']['tensorflow']}); Generic network, 3x3 filters, Adam; ratios to the "
-        "max-pooling network of the same run, median of "
-        f"{bench['runs'][0]['reps']} interleaved repetitions.",
+        f"Measured by `python benchmarks/pooling.py` ({_minutes(bench['seconds'])}) on {bench['machine']} "
+        f"(TensorFlow {bench['versions']['tensorflow']}); Generic network, 3x3 filters, Adam; ratios to the "
+        f"max-pooling network of the same run, median of {bench['runs'][0]['reps']} interleaved repetitions.",
         "",
+    ]
+    for jit in (False, True):
+        runs = [r for r in bench["runs"] if r["jit_compile"] == jit]
+        if not runs:
+            continue
+        sizes = ", ".join(f"{r['size']}x{r['size']}" for r in runs)
+        row = lambda name, key: _span([r["variants"][name][key] for r in runs])  # noqa: E731
+        lines.append(
+            f"- XLA {'on' if jit else 'off'} ({sizes}): training throughput of the spectral-pooling network "
+            f"{row('spectral pooling', 'train_ratio')} of the max-pooling one, with frequency dropout "
+            f"{row('spectral pooling + freq. dropout', 'train_ratio')}; inference "
+            f"{row('spectral pooling', 'infer_ratio')}; peak memory of a training step "
+            f"{row('spectral pooling', 'memory_ratio')} (with dropout "
+            f"{row('spectral pooling + freq. dropout', 'memory_ratio')}). `SpectralConv2D` step time over "
+            f"`Conv2D`: " + ", ".join(f"{100 * r['spectral_conv_step_overhead']:+.1f} %" for r in runs) + "."
+        )
+    return lines + [""] + pooling_table(bench["runs"])
+
+
+def pooling_table(runs: list[dict]) -> list[str]:
+    """Markdown rows of ``benchmarks/pooling.py`` runs."""
+    lines = [
         "| input | XLA | network | train img/s | train ratio | inference ratio | step memory ratio |",
         "|---|---|---|---|---|---|---|",
     ]
-    for run in bench["runs"]:
+    for run in runs:
         for name, row in run["variants"].items():
             lines.append(
                 f"| {run['size']}x{run['size']}, batch {run['batch']} | {'on' if run['jit_compile'] else 'off'} "
                 f"| {name} | {row['train_images_per_s']:.0f} | {row['train_ratio']:.2f} "
                 f"| {row['infer_ratio']:.2f} | {row['memory_ratio']:.2f} |"
             )
-    overheads = ", ".join(
-        f"{r['size']}x{r['size']} XLA {'on' if r['jit_compile'] else 'off'}: "
-        f"{100 * r['spectral_conv_step_overhead']:+.1f} %"
-        for r in bench["runs"]
-    )
-    lines += ["", f"`SpectralConv2D` training-step time over `Conv2D` (same network, max pooling): {overheads}."]
     return lines
+
+
+def _formulations(form: dict) -> list[str]:
+    names = list(form["rows"][0]["ratio_to_max_pool"])
+    lines = [
+        f"Measured by `python benchmarks/formulations.py` ({_minutes(form['seconds'])}) on {form['machine']}: "
+        "forward plus backward of the pooling alone, time as a ratio to `tf.nn.max_pool2d` (3x3, stride 2) "
+        f"in the same run, median of {form['reps']} interleaved repetitions; every formulation computes the "
+        "same operator (checked before timing).",
+        "",
+        "| maps | XLA | max pool (ms) | " + " | ".join(names) + " |",
+        "|---" * (len(names) + 3) + "|",
+    ]
+    for row in form["rows"]:
+        ratios = " | ".join(f"{row['ratio_to_max_pool'][n]:.2f}" for n in names)
+        lines.append(f"| {row['shape']} | {'on' if row['jit_compile'] else 'off'} | {row['max_pool_ms']:.1f} | {ratios} |")
+    return lines
+
+
+def _figures() -> list[str]:
+    pngs = sorted((project_root() / "figures").glob("[0-9][0-9]_*.png"))
+    return [f"![{png.stem}](figures/{png.name})" for png in pngs]
 
 
 def block() -> str:
     """The results section as markdown, from the reference results files."""
     lines = [START, ""]
     lines += _items(_load(f"pipeline_{REFERENCE}"))
+    lines += [""] + _figures()
     fig4a = _load("03_fig4a")
     if fig4a:
         lines += [""] + _fig4a_table(fig4a)
     bench = _load("benchmark_pooling")
     if bench:
         lines += ["### Speed of the layers", ""] + _benchmark(bench) + [""]
+    form = _load("benchmark_formulations")
+    if form:
+        lines += ["### Formulations of spectral pooling", ""] + _formulations(form) + [""]
     lines.append(END)
     return "\n".join(lines)
 

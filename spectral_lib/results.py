@@ -20,6 +20,7 @@ def write_json(path: str | os.PathLike, payload: dict) -> Path:
         with os.fdopen(fd, "w") as f:
             json.dump(payload, f, indent=2, sort_keys=False)
             f.write("\n")
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

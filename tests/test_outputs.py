@@ -1,0 +1,94 @@
+"""Profiles, where runs write, atomic results files, reproducible figures, pipeline failures."""
+
+import hashlib
+import json
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import nbformat  # noqa: E402
+import pytest  # noqa: E402
+
+from spectral_lib import figures, pipeline, profiles, results  # noqa: E402
+
+
+@pytest.fixture
+def root(tmp_path, monkeypatch):
+    monkeypatch.setattr(profiles, "project_root", lambda: tmp_path)
+    return tmp_path
+
+
+def test_unknown_profile_is_an_error():
+    with pytest.raises(ValueError, match="profile.*'fast'"):
+        profiles.get("03_fig4a", "fast")
+    with pytest.raises(ValueError, match="notebook.*'99_x'"):
+        profiles.get("99_x", "smoke")
+
+
+def test_only_the_reference_profile_writes_the_committed_folders(root):
+    assert profiles.output_root(profiles.REFERENCE) == root
+    assert profiles.output_root("smoke") == root / "runs" / "smoke"
+    path = results.save("03_fig4a", "smoke", {"x": 1})
+    assert path == root / "runs" / "smoke" / "results" / "03_fig4a.json"
+    assert not (root / "results").exists()
+    record = json.loads(path.read_text())
+    assert record["profile"] == "smoke" and record["x"] == 1 and "tensorflow" in record["versions"]
+
+
+def test_results_are_written_atomically(tmp_path):
+    path = tmp_path / "r.json"
+    results.write_json(path, {"a": 1})
+    with pytest.raises(TypeError):
+        results.write_json(path, {"a": object()})  # fails half-way through serializing
+    assert json.loads(path.read_text()) == {"a": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
+def test_figures_are_png_and_pdf_and_reproducible(root):
+    digests = []
+    for _ in range(2):
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [1, 0])
+        paths = figures.save(fig, "99_test", "smoke")
+        plt.close(fig)
+        digests.append([hashlib.md5(p.read_bytes()).hexdigest() for p in paths])
+    assert [p.name for p in paths] == ["99_test.png", "99_test.pdf"]
+    assert paths[0].parent == root / "runs" / "smoke" / "figures"
+    assert digests[0] == digests[1]
+
+
+def test_failed_notebook_names_the_notebook_and_cell(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell("raise RuntimeError('broken on purpose')"),
+    ])
+    nb.metadata["kernelspec"] = pipeline.KERNELSPEC
+    source = tmp_path / "99_broken.ipynb"
+    nbformat.write(nb, source)
+    with pytest.raises(SystemExit, match=r"FAILED: 99_broken.ipynb, cell 1 .*RuntimeError: broken on purpose"):
+        pipeline.execute(source, tmp_path / "out" / "99_broken.ipynb", {})
+    assert (tmp_path / "out" / "99_broken.ipynb").exists()  # kept, with the traceback
+
+
+def test_unknown_notebook_parameter_is_an_error():
+    notebook = pipeline.notebooks(["03"])[0]
+    with pytest.raises(SystemExit, match="unknown parameter 'epochs' for 03_fig4a.*profile, data_dir"):
+        pipeline._parameters(["epochs=3"], notebook)
+    assert pipeline._parameters(["data_dir=/tmp/cifar"], notebook) == {"data_dir": "/tmp/cifar"}
+
+
+def test_clean_drops_metadata_and_tensorflow_logs_only():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(1)")])
+    cell = nb.cells[0]
+    cell.metadata.update({"papermill": {"duration": 1.0}, "tags": ["x"]})
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stderr", text="I0000 00:00:17.1 123 port.cc:153] oneDNN\n"),
+        nbformat.v4.new_output("stream", name="stderr", text="UserWarning: real warning\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="1\n"),
+    ]
+    nb.metadata["papermill"] = {"parameters": {}}
+    cleaned = pipeline.clean(nb)
+    assert set(cleaned.metadata) == {"kernelspec", "language_info"}
+    assert cleaned.cells[0].metadata == {"tags": ["x"]}
+    assert [o.text for o in cleaned.cells[0].outputs] == ["UserWarning: real warning\n", "1\n"]
