@@ -161,12 +161,15 @@ class SpectralPooling2D(keras.layers.Layer):
             return ops.apply_separable(inputs, self._a_h, self._a_w, self.data_format)
         if not training:
             return ops.apply_separable(inputs, self._a_h[-1], self._a_w[-1], self.data_format)
-        u = keras.random.uniform((), seed=self.seed_generator)
-        pick = lambda stack: tf.gather(  # noqa: E731
-            tf.constant(stack, inputs.dtype),
-            tf.minimum(tf.cast(u * len(stack), tf.int32), len(stack) - 1),
-        )
-        return ops.apply_separable(inputs, pick(self._a_h), pick(self._a_w), self.data_format)
+        u = keras.random.uniform((), seed=self.seed_generator)  # one draw per step
+        a_h, a_w = (self._cut(stack, u, inputs.dtype) for stack in (self._a_h, self._a_w))
+        return ops.apply_separable(inputs, a_h, a_w, self.data_format)
+
+    @staticmethod
+    def _cut(stack: np.ndarray, u, dtype) -> tf.Tensor:
+        """Operator of cut-off ``R_min + floor(u * n)`` from a stack of ``n`` fused operators."""
+        index = tf.minimum(tf.cast(u * len(stack), tf.int32), len(stack) - 1)
+        return tf.gather(tf.constant(stack, dtype), index)
 
     def compute_output_shape(self, input_shape):
         h, w = self._output_dims(_spatial_dims(self.name, input_shape, self.data_format))

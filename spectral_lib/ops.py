@@ -27,8 +27,8 @@ def apply_separable(x: tf.Tensor, a_h, a_w, data_format: str = "channels_last") 
     ``a_h``: ``(H, M)``; ``a_w``: ``(W, N)``. Returns ``(B, H, W, C)`` or
     ``(B, C, H, W)``. For ``channels_last`` both products are batched matrix
     products on free reshapes, ``(H, M) @ (B, M, N*C)`` then
-    ``(W, N) @ (B*H, N, C)``, with no transpose of the activations: measured
-    (benchmarks/pooling.py) about 2-3x faster on CPU than einsum or FFTs.
+    ``(W, N) @ (B*H, N, C)``, with no transpose of the activations: the
+    fastest formulation on CPU of those timed by ``benchmarks/formulations.py``.
     """
     _check_float("x", x)
     a_h = tf.cast(a_h, x.dtype)
