@@ -30,6 +30,7 @@ def apply_separable(x: tf.Tensor, a_h, a_w, data_format: str = "channels_last") 
     ``(W, N) @ (B*H, N, C)``, with no transpose of the activations: the
     fastest formulation on CPU of those timed by ``benchmarks/formulations.py``.
     """
+    x = tf.convert_to_tensor(x)
     _check_float("x", x)
     a_h = tf.cast(a_h, x.dtype)
     a_w = tf.cast(a_w, x.dtype)
@@ -55,6 +56,7 @@ def spectral_pool(
         >>> spectral_pool(tf.ones((2, 32, 32, 3)), (27, 27)).shape
         TensorShape([2, 27, 27, 3])
     """
+    x = tf.convert_to_tensor(x)
     m, n = (x.shape[1], x.shape[2]) if data_format == "channels_last" else x.shape[2:]
     h, w = output_size
     return apply_separable(
