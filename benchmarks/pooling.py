@@ -5,8 +5,8 @@ spectral pooling (plain and with frequency dropout c = 0.3) and with
 SpectralConv2D, and measures in one run, variants interleaved so that drift of
 the machine hits all alike: training and inference throughput (images/s of
 ``train_on_batch`` / ``predict_on_batch`` on one batch, median of --reps
-repetitions) and the peak memory of one training step above
-the memory held before it (TensorFlow's allocator statistics). Everything is
+repetitions) and the peak memory of a training step above
+the memory held before it (TensorFlow's allocator statistics, median of 3 steps). Everything is
 printed as a ratio to the max-pooling network of the same run. For inputs
 larger than CIFAR's the flatten before FC^1024 becomes a global average pool
 and the batch shrinks to keep the pixels per batch constant.
@@ -58,11 +58,15 @@ def _per_image(fn, images: int, steps: int) -> float:
     return images * steps / (time.perf_counter() - start)
 
 
-def _peak_step_memory(model, x, y) -> int:
-    tf.config.experimental.reset_memory_stats("CPU:0")
-    before = tf.config.experimental.get_memory_info("CPU:0")["current"]
-    model.train_on_batch(x, y)
-    return tf.config.experimental.get_memory_info("CPU:0")["peak"] - before
+def _peak_step_memory(model, x, y, steps: int = 3) -> float:
+    """Median over ``steps`` training steps of the allocator's peak above what was held before."""
+    peaks = []
+    for _ in range(steps):
+        tf.config.experimental.reset_memory_stats("CPU:0")
+        before = tf.config.experimental.get_memory_info("CPU:0")["current"]
+        model.train_on_batch(x, y)
+        peaks.append(tf.config.experimental.get_memory_info("CPU:0")["peak"] - before)
+    return statistics.median(peaks)
 
 
 def run_size(size: int, jit: bool, reps: int, steps: int) -> dict:
