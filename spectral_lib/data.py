@@ -157,7 +157,7 @@ def _extract(archive: Archive, tarball: Path, root: Path) -> None:
     if (actual := md5sum(tarball)) != archive.tarball_md5:
         raise DataError(
             f"{archive.name}: {tarball} has md5 {actual}, expected {archive.tarball_md5}; "
-            f"the file is corrupt or not the official one. Delete it. {_how_to_get(archive, root)}"
+            f"the file is corrupt or not the official one. {_how_to_get(archive, root)}"
         )
     staging = Path(tempfile.mkdtemp(prefix=f".{archive.folder}-", dir=root))
     try:
@@ -178,7 +178,8 @@ def ensure(archive: Archive, data_dir=None, download: bool = True) -> Path:
     if not folder.exists():
         root.mkdir(parents=True, exist_ok=True)
         tarball = root / archive.tarball
-        if not tarball.exists():
+        downloaded = not tarball.exists()
+        if downloaded:
             if not download:
                 raise DataError(f"{archive.name} not found: no {folder} or {tarball}. {_how_to_get(archive, root)}")
             try:
@@ -188,7 +189,13 @@ def ensure(archive: Archive, data_dir=None, download: bool = True) -> Path:
                     f"{archive.name} not found in {root} and the download of {archive.url} "
                     f"failed ({err}). {_how_to_get(archive, root)}"
                 ) from err
-        _extract(archive, tarball, root)
+        try:
+            _extract(archive, tarball, root)
+        except DataError as err:
+            if not downloaded:
+                raise DataError(f"{err}\nDelete {tarball} first.") from None
+            tarball.unlink(missing_ok=True)  # a bad download is not kept
+            raise DataError(f"{err}\nThe download was removed.") from None
     if bad := _bad_files(archive, folder):
         raise DataError(
             f"{archive.name} in {folder} is incomplete or corrupt:\n  " + "\n  ".join(bad)

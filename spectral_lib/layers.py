@@ -37,13 +37,11 @@ def _data_format(value) -> str:
 
 def _spatial_dims(name: str, input_shape, data_format: str) -> tuple[int, int]:
     if len(input_shape) != 4:
-        raise ValueError(
-            f"`{name}` expects inputs of rank 4 (batch, height, width, channels "
-            f"for channels_last), got shape {tuple(input_shape)}."
-        )
+        axes = "batch, height, width, channels" if data_format == "channels_last" else "batch, channels, height, width"
+        raise ValueError(f"{name}: `inputs` must have rank 4 ({axes}), got shape {tuple(input_shape)}.")
     dims = input_shape[1:3] if data_format == "channels_last" else input_shape[2:4]
     if any(d is None for d in dims):
-        raise ValueError(f"`{name}` needs known height and width, got shape {tuple(input_shape)}.")
+        raise ValueError(f"{name}: `inputs` must have a known height and width, got shape {tuple(input_shape)}.")
     return int(dims[0]), int(dims[1])
 
 

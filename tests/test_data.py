@@ -93,6 +93,15 @@ def test_failed_download_leaves_nothing_and_says_what_to_do(fake_cifar10, tmp_pa
     assert _no_leftovers(root) == []
 
 
+def test_corrupt_download_is_not_kept(fake_cifar10, tmp_path):
+    archive, _, _ = fake_cifar10
+    archive = dataclasses.replace(archive, tarball_md5="0" * 32)
+    root = tmp_path / "fresh"
+    with pytest.raises(data.DataError, match="expected 0{32}"):
+        data._load_cifar10(archive, root, download=True)
+    assert _no_leftovers(root) == []
+
+
 def test_missing_without_download(fake_cifar10, tmp_path):
     archive, _, _ = fake_cifar10
     with pytest.raises(data.DataError, match=r"not found.*cifar-10-batches-py.*Download"):

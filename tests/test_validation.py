@@ -37,7 +37,7 @@ def test_pooling_output_larger_than_input():
 
 @pytest.mark.parametrize("layer", [SpectralPooling2D(4), SpectralConv2D(3, 3)])
 def test_wrong_rank(layer):
-    with pytest.raises(ValueError, match=r"rank 4.*\(16, 16, 2\)"):
+    with pytest.raises(ValueError, match=r"`inputs` must have rank 4.*\(16, 16, 2\)"):
         layer(np.zeros((16, 16, 2), "float32"))
 
 
