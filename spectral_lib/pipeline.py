@@ -26,7 +26,7 @@ from pathlib import Path
 
 import nbformat
 
-from spectral_lib import profiles
+from spectral_lib import profiles, report
 from spectral_lib.results import read_json, write_json
 from spectral_lib.utils import machine
 
@@ -123,13 +123,10 @@ def run(profile: str, only=None, params=(), refresh_sources=False) -> None:
             seconds = execute(notebook, executed, {**parameters, "profile": profile})
             nbformat.write(clean(nbformat.read(executed, as_version=4)), executed)
         print(f"    done in {seconds:.0f} s", flush=True)
-        timings["notebooks"][notebook.stem] = round(seconds, 1)
-    if not refresh_sources:
-        timings.update(profile=profile, machine=machine())
-        write_json(timings_path, timings)
+        if not refresh_sources:
+            timings["notebooks"][notebook.stem] = round(seconds, 1)
+            write_json(timings_path, {**timings, "profile": profile, "machine": machine()})
     if profile == profiles.REFERENCE and not refresh_sources:
-        from spectral_lib import report
-
         report.update_readme()
         print("README.md results section rewritten from results/")
 
@@ -141,8 +138,8 @@ def main(argv=None) -> None:
     parser.add_argument("-p", "--param", action="append", default=[], help="NAME=VALUE for every notebook")
     parser.add_argument("--refresh-sources", action="store_true", help="re-execute notebooks/ in place (smoke)")
     args = parser.parse_args(argv)
-    if args.refresh_sources and args.profile != "smoke":
-        parser.error("--refresh-sources runs the notebooks' defaults: use it with --profile smoke")
+    if args.refresh_sources and (args.profile != "smoke" or args.param):
+        parser.error("--refresh-sources runs the notebooks' defaults: use it with --profile smoke and no --param")
     run(args.profile, args.only, args.param, args.refresh_sources)
 
 
