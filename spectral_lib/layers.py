@@ -35,11 +35,17 @@ def _data_format(value) -> str:
     return value
 
 
-def _spatial_dims(name: str, input_shape, data_format: str) -> tuple[int, int]:
+def _image_dims(name: str, input_shape, data_format: str) -> tuple:
+    """Height and width of a rank-4 input shape (``None`` where unknown)."""
     if len(input_shape) != 4:
         axes = "batch, height, width, channels" if data_format == "channels_last" else "batch, channels, height, width"
         raise ValueError(f"{name}: `inputs` must have rank 4 ({axes}), got shape {tuple(input_shape)}.")
-    dims = input_shape[1:3] if data_format == "channels_last" else input_shape[2:4]
+    return tuple(input_shape[1:3] if data_format == "channels_last" else input_shape[2:4])
+
+
+def _spatial_dims(name: str, input_shape, data_format: str) -> tuple[int, int]:
+    """Height and width, which must be known (pooling operators depend on them)."""
+    dims = _image_dims(name, input_shape, data_format)
     if any(d is None for d in dims):
         raise ValueError(f"{name}: `inputs` must have a known height and width, got shape {tuple(input_shape)}.")
     return int(dims[0]), int(dims[1])
@@ -262,7 +268,7 @@ class SpectralConv2D(keras.layers.Layer):
         self._basis = fourier.filter_basis(*self.kernel_size, orthonormal=self.orthonormal)
 
     def build(self, input_shape):
-        _spatial_dims(self.name, input_shape, self.data_format)
+        _image_dims(self.name, input_shape, self.data_format)
         channels = input_shape[-1] if self.data_format == "channels_last" else input_shape[1]
         spatial_shape = self.kernel_size + (channels, self.filters)
         analysis = np.linalg.inv(self._basis)
@@ -314,11 +320,14 @@ class SpectralConv2D(keras.layers.Layer):
         return self.activation(outputs)
 
     def compute_output_shape(self, input_shape):
-        dims = _spatial_dims(self.name, input_shape, self.data_format)
+        dims = _image_dims(self.name, input_shape, self.data_format)
         out = []
         for size, k, s, d in zip(dims, self.kernel_size, self.strides, self.dilation_rate):
             span = d * (k - 1) + 1
-            out.append(-(-size // s) if self.padding == "same" else (size - span) // s + 1)
+            if size is None:
+                out.append(None)
+            else:
+                out.append(-(-size // s) if self.padding == "same" else (size - span) // s + 1)
         if self.data_format == "channels_last":
             return (input_shape[0], out[0], out[1], self.filters)
         return (input_shape[0], self.filters, out[0], out[1])

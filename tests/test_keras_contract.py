@@ -72,3 +72,14 @@ def test_save_and_load_give_identical_predictions(tmp_path):
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
     for a, b in zip(model.layers, loaded.layers):
         assert a.get_config() == b.get_config()
+
+
+def test_spectral_conv_accepts_unknown_height_and_width():
+    # like Conv2D: fully convolutional models take any image size
+    inputs = keras.Input((None, None, 3))
+    layer = SpectralConv2D(4, 3, strides=2, padding="same")
+    model = keras.Model(inputs, layer(inputs))
+    assert model.output.shape == (None, None, None, 4)
+    assert model(np.zeros((1, 9, 14, 3), "float32")).shape == (1, 5, 7, 4)
+    with pytest.raises(ValueError, match="known height and width"):
+        SpectralPooling2D(4)(inputs)
