@@ -270,6 +270,8 @@ class SpectralConv2D(keras.layers.Layer):
     def build(self, input_shape):
         _image_dims(self.name, input_shape, self.data_format)
         channels = input_shape[-1] if self.data_format == "channels_last" else input_shape[1]
+        if channels is None:
+            raise ValueError(f"{self.name}: `inputs` must have a known number of channels, got shape {tuple(input_shape)}.")
         spatial_shape = self.kernel_size + (channels, self.filters)
         analysis = np.linalg.inv(self._basis)
 

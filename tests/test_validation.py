@@ -61,3 +61,8 @@ def test_integer_inputs(layer):
 def test_conv_arguments(kwargs, error, match):
     with pytest.raises(error, match=match):
         SpectralConv2D(**kwargs)
+
+
+def test_conv_needs_known_channels():
+    with pytest.raises(ValueError, match=r"`inputs` must have a known number of channels.*\(None, 8, 8, None\)"):
+        SpectralConv2D(3, 3).build((None, 8, 8, None))
