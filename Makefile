@@ -21,12 +21,12 @@ test: install
 	$(BIN)/python -m pytest
 
 figures: install
-	$(BIN)/python -m spectral_lib.pipeline --profile $(PROFILE)
+	$(BIN)/python -m spectral_lib.repro.pipeline --profile $(PROFILE)
 
 # Re-execute notebooks/ with their smoke defaults and write them back cleaned:
 # how the committed notebooks get the outputs that nbval compares.
 notebooks: install
-	$(BIN)/python -m spectral_lib.pipeline --profile smoke --refresh-sources
+	$(BIN)/python -m spectral_lib.repro.pipeline --profile smoke --refresh-sources
 
 benchmark: install
 	$(BIN)/python benchmarks/pooling.py

@@ -25,9 +25,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from spectral_lib import models, report
-from spectral_lib.profiles import project_root
-from spectral_lib.results import write_json
+from spectral_lib import models
+from spectral_lib.repro import report
+from spectral_lib.repro.profiles import project_root
+from spectral_lib.repro.results import write_json
 from spectral_lib.utils import machine, versions
 
 VARIANTS = {

@@ -4,7 +4,8 @@ import keras
 import numpy as np
 import pytest
 
-from spectral_lib import approximation, fourier, images
+from spectral_lib import approximation, fourier
+from spectral_lib.repro import images
 from spectral_lib.ops import spectral_pool
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from spectral_lib import pipeline, profiles, report
+from spectral_lib.repro import pipeline, profiles, report
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -40,7 +40,7 @@ def test_committed_notebook_is_clean(path):
 
 def test_readme_results_match_results_files():
     readme = (ROOT / "README.md").read_text()
-    assert report.readme_block(readme) == report.block(), "README is stale: run `python -m spectral_lib.report`"
+    assert report.readme_block(readme) == report.block(), "README is stale: run `python -m spectral_lib.repro.report`"
 
 
 def test_committed_results_are_from_the_reference_profile():

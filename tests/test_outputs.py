@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import nbformat  # noqa: E402
 import pytest  # noqa: E402
 
-from spectral_lib import figures, pipeline, profiles, results  # noqa: E402
+from spectral_lib.repro import figures, pipeline, profiles, results  # noqa: E402
 
 
 @pytest.fixture

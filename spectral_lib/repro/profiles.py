@@ -46,7 +46,7 @@ def get(notebook: str, profile: str) -> dict:
 
 def project_root() -> Path:
     """The checkout this package runs from, else ``$SPECTRAL_CNN_OUTPUT`` or the working directory."""
-    repo = Path(__file__).resolve().parent.parent
+    repo = Path(__file__).resolve().parents[2]
     if (repo / "pyproject.toml").is_file():
         return repo
     return Path(os.environ.get("SPECTRAL_CNN_OUTPUT", ".")).resolve()

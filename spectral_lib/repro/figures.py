@@ -8,7 +8,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from spectral_lib.profiles import output_root
+from spectral_lib.repro.profiles import output_root
 
 _METADATA = {".png": {"Software": None}, ".pdf": {"CreationDate": None, "Producer": None}}
 

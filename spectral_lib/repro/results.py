@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from spectral_lib.profiles import output_root
+from spectral_lib.repro.profiles import output_root
 from spectral_lib.utils import machine, versions
 
 

@@ -1,4 +1,4 @@
-"""Run every notebook in order with papermill: ``python -m spectral_lib.pipeline``.
+"""Run every notebook in order with papermill: ``python -m spectral_lib.repro.pipeline``.
 
 Each ``notebooks/NN_*.ipynb`` is executed with ``profile=<profile>``; the
 executed copy goes to ``<output root>/results/notebooks/``, figures to
@@ -26,8 +26,8 @@ from pathlib import Path
 
 import nbformat
 
-from spectral_lib import profiles, report
-from spectral_lib.results import read_json, write_json
+from spectral_lib.repro import profiles, report
+from spectral_lib.repro.results import read_json, write_json
 from spectral_lib.utils import machine
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}

@@ -1,6 +1,6 @@
 """The README's results section, written from the reference results files only.
 
-``python -m spectral_lib.report`` rewrites the part of README.md between the
+``python -m spectral_lib.repro.report`` rewrites the part of README.md between the
 two markers below; the pipeline does it after every reference run and a test
 fails when README.md and the results files disagree.
 """
@@ -10,10 +10,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from spectral_lib.profiles import REFERENCE, project_root
-from spectral_lib.results import read_json
+from spectral_lib.repro.profiles import REFERENCE, project_root
+from spectral_lib.repro.results import read_json
 
-START = "<!-- results:start: written by `python -m spectral_lib.report` from results/; do not edit by hand -->"
+START = "<!-- results:start: written by `python -m spectral_lib.repro.report` from results/; do not edit by hand -->"
 END = "<!-- results:end -->"
 
 
