@@ -19,14 +19,16 @@ CONVS = {"spatial": keras.layers.Conv2D, "spectral": SpectralConv2D}
 POOLS = ("max", "avg", "spectral")
 
 
-def _conv_factory(conv: str, weight_decay: float):
+def _conv_factory(conv: str, weight_decay: float, orthonormal: bool = True):
+    """``make(filters, kernel_size, activation="relu")``: a "same"-padded convolution of kind ``conv``."""
     if conv not in CONVS:
         raise ValueError(f"`conv` must be one of {tuple(CONVS)}, got conv={conv!r}.")
     regularizer = keras.regularizers.L2(weight_decay) if weight_decay else None
+    options = {"orthonormal": orthonormal} if conv == "spectral" else {}
 
-    def make(filters: int, kernel_size: int, **kwargs):
+    def make(filters: int, kernel_size: int, activation="relu"):
         return CONVS[conv](
-            filters, kernel_size, padding="same", activation="relu", kernel_regularizer=regularizer, **kwargs
+            filters, kernel_size, padding="same", activation=activation, kernel_regularizer=regularizer, **options
         )
 
     return make
@@ -46,14 +48,15 @@ def _downsample(pool: str, x, frequency_dropout=None, seed=None):
 
 def generic(
     kernel_size=3, conv="spatial", pool="max", num_classes=10, input_shape=(32, 32, 3),
-    frequency_dropout=None, weight_decay=0.0, global_pool=False,
+    frequency_dropout=None, weight_decay=0.0, global_pool=False, orthonormal=True,
 ) -> keras.Model:
     """Generic: C^96_k - MP - C^192_k - MP - FC^1024 - FC^512 - softmax (logits out).
 
     ``global_pool=True`` replaces the flatten before FC^1024 by global average
-    pooling, for inputs much larger than CIFAR's (benchmarks only).
+    pooling, for inputs much larger than CIFAR's (benchmarks only). ``orthonormal``
+    is passed to every ``SpectralConv2D`` when ``conv="spectral"``.
     """
-    make = _conv_factory(conv, weight_decay)
+    make = _conv_factory(conv, weight_decay, orthonormal)
     inputs = keras.Input(input_shape)
     x = _downsample(pool, make(96, kernel_size)(inputs), frequency_dropout, seed=1)
     x = _downsample(pool, make(192, kernel_size)(x), frequency_dropout, seed=2)
@@ -65,9 +68,10 @@ def generic(
 
 def deep(
     kernel_size=3, conv="spatial", pool="max", num_classes=10, input_shape=(32, 32, 3), weight_decay=0.0,
+    orthonormal=True,
 ) -> keras.Model:
     """Deep: C^96_k - C^96_k - MP - C^192_k x3 - MP - C^192_1 - C^10_1 - GA - softmax."""
-    make = _conv_factory(conv, weight_decay)
+    make = _conv_factory(conv, weight_decay, orthonormal)
     inputs = keras.Input(input_shape)
     x = make(96, kernel_size)(make(96, kernel_size)(inputs))
     x = _downsample(pool, x)
@@ -75,18 +79,18 @@ def deep(
         x = make(192, kernel_size)(x)
     x = _downsample(pool, x)
     x = make(192, 1)(x)
-    x = CONVS[conv](num_classes, 1, padding="same")(x)
+    x = make(num_classes, 1, activation=None)(x)
     return keras.Model(inputs, keras.layers.GlobalAveragePooling2D()(x), name=f"deep_{conv}_{pool}_{kernel_size}")
 
 
 def spectral_pooling_net(
     num_layers=3, gamma=0.85, alpha=0.3, beta=0.15, num_classes=10, input_shape=(32, 32, 3),
-    conv="spatial", kernel_size=3, weight_decay=0.0, seed=0,
+    conv="spatial", kernel_size=3, weight_decay=0.0, seed=0, orthonormal=True,
 ) -> keras.Model:
     """Spectral pooling network: for m = 1..M, C^(96+32m)_3 (at most 288 filters)
     then SP to floor(gamma H_m) with frequency dropout c_m (training only);
     then C^(96+32M)_1 - C^classes_1 - GA - softmax (logits out)."""
-    make = _conv_factory(conv, weight_decay)
+    make = _conv_factory(conv, weight_decay, orthonormal)
     schedule = frequency_dropout_schedule(alpha, beta, num_layers)
     inputs = keras.Input(input_shape)
     x = inputs
@@ -94,5 +98,5 @@ def spectral_pooling_net(
         x = make(min(96 + 32 * m, 288), kernel_size)(x)
         x = SpectralPooling2D(factor=gamma, frequency_dropout=c, seed=seed + m)(x)
     x = make(min(96 + 32 * num_layers, 288), 1)(x)
-    x = CONVS[conv](num_classes, 1, padding="same")(x)
+    x = make(num_classes, 1, activation=None)(x)
     return keras.Model(inputs, keras.layers.GlobalAveragePooling2D()(x), name=f"spectral_pooling_net_{num_layers}")

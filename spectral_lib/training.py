@@ -13,6 +13,7 @@ parameterizations in time as well as in epochs.
 from __future__ import annotations
 
 import csv
+import json
 import time
 from pathlib import Path
 
@@ -50,6 +51,12 @@ def read_history(run_dir: str | Path) -> dict[str, list[float]]:
     epochs = sorted(rows)
     columns = [c for c in (rows[epochs[0]] if epochs else []) if any(rows[e][c] != "NA" for e in epochs)]
     return {c: [int(rows[e][c]) if c == "epoch" else float(rows[e][c]) for e in epochs] for c in columns}
+
+
+def finished_epochs(run_dir: str | Path) -> int:
+    """Epochs a resumed :func:`fit` in ``run_dir`` starts after (``BackupAndRestore``'s own count)."""
+    path = Path(run_dir) / "backup" / "training_metadata.json"
+    return json.loads(path.read_text())["epoch"] if path.exists() else 0
 
 
 def fit(model: keras.Model, x, y=None, *, epochs: int, run_dir: str | Path, callbacks=(), **kwargs) -> dict:

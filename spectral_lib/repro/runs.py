@@ -1,0 +1,258 @@
+"""Training runs addressed by their settings: a finished run is reused, an interrupted one resumes.
+
+A run is a dict of settings (:data:`DEFAULTS` lists every key and its
+default) plus a number of epochs. Its name is readable and ends in a digest of
+the settings that differ from the defaults, so adding a setting later does not
+rename old runs; the number of epochs is not part of it, so a longer run
+continues a shorter one with the same settings. Two places per run:
+
+- ``runs/<profile>/<experiment>/<name>/`` (not committed): the checkpoint of
+  :func:`training.fit` (weights, optimizer state, epoch) and its history; a
+  killed run started again resumes after its last finished epoch;
+- ``<output root>/results/runs/<experiment>/<name>.json`` (committed for the
+  reference profile): the record of a finished run, written atomically: its
+  settings, per-epoch metrics, wall-clock time, machine, versions and code
+  version. Figures and tables are computed from records only, and a run whose
+  record holds at least the epochs asked for is never trained again.
+
+Both arms of a comparison differ only in ``parameterization``: the model is
+built right after seeding with ``seed`` (same initial spatial filters, the
+spectral ones being their DFT) and the batches are a pure function of ``seed``
+(:mod:`spectral_lib.inputs`).
+
+>>> record = train(settings(architecture="generic", parameterization="spectral"), epochs=20,
+...                experiment="04_fig5", profile="cpu")  # doctest: +SKIP
+>>> record["history"]["test_error"]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from spectral_lib import data, inputs, models, training
+from spectral_lib.repro.profiles import output_root, project_root
+from spectral_lib.repro.results import read_json, write_json
+from spectral_lib.utils import machine, set_seed, versions
+
+DEFAULTS = {
+    "dataset": "cifar10",
+    "architecture": "generic",  # generic | deep | spectral_pooling (M = 3, gamma 0.85, alpha 0.3, beta 0.15)
+    "kernel_size": 3,
+    "parameterization": "spatial",  # spatial (Conv2D) | spectral (SpectralConv2D)
+    "orthonormal": True,  # SpectralConv2D(orthonormal=...)
+    "optimizer": "adam",  # adam | sgd
+    "learning_rate": 1e-3,
+    "momentum": 0.0,  # sgd only
+    "batch_size": 128,
+    "augmentation": True,  # random translations (up to 4 pixels) and horizontal flips
+    "train_images": 50000,  # the first images of the official training set
+    "test_images": 10000,  # the first images of the official test set, evaluated after every epoch
+    "seed": 0,
+}
+CHOICES = {
+    "dataset": ("cifar10",),
+    "architecture": ("generic", "deep", "spectral_pooling"),
+    "parameterization": ("spatial", "spectral"),
+    "optimizer": ("adam", "sgd"),
+}
+
+
+def settings(**overrides) -> dict:
+    """:data:`DEFAULTS` updated with ``overrides``, each checked."""
+    unknown = sorted(set(overrides) - set(DEFAULTS))
+    if unknown:
+        raise ValueError(f"unknown run setting(s) {unknown}; the settings are {sorted(DEFAULTS)}.")
+    merged = {**DEFAULTS, **overrides}
+    for key, allowed in CHOICES.items():
+        if merged[key] not in allowed:
+            raise ValueError(f"`{key}` must be one of {allowed}, got {key}={merged[key]!r}.")
+    for key in ("kernel_size", "batch_size", "train_images", "test_images"):
+        if isinstance(merged[key], bool) or not isinstance(merged[key], int) or merged[key] < 1:
+            raise ValueError(f"`{key}` must be a positive int, got {key}={merged[key]!r}.")
+    if not merged["learning_rate"] > 0:
+        raise ValueError(f"`learning_rate` must be positive, got learning_rate={merged['learning_rate']!r}.")
+    return merged
+
+
+def name(run: dict) -> str:
+    """``generic3x3-spectral-adam-seed0-<digest>``: readable, and unique for the settings."""
+    changed = {k: v for k, v in sorted(run.items()) if v != DEFAULTS[k]}
+    digest = hashlib.sha1(json.dumps(changed, sort_keys=True).encode()).hexdigest()[:8]
+    k = run["kernel_size"]
+    arm = run["parameterization"] + ("" if run["orthonormal"] or run["parameterization"] == "spatial" else "-raw")
+    optimizer = run["optimizer"] + (f"-momentum{run['momentum']:g}" if run["momentum"] else "")
+    return f"{run['architecture']}{k}x{k}-{arm}-{optimizer}-seed{run['seed']}-{digest}"
+
+
+def build_model(run: dict) -> keras.Model:
+    """The run's compiled model, its weights drawn right after :func:`set_seed` of ``run["seed"]``."""
+    set_seed(run["seed"])
+    common = {"kernel_size": run["kernel_size"], "conv": run["parameterization"], "orthonormal": run["orthonormal"]}
+    if run["architecture"] == "generic":
+        model = models.generic(**common)
+    elif run["architecture"] == "deep":
+        model = models.deep(**common)
+    else:
+        model = models.spectral_pooling_net(num_layers=3, gamma=0.85, alpha=0.3, beta=0.15, seed=run["seed"], **common)
+    if run["optimizer"] == "adam":
+        optimizer = keras.optimizers.Adam(run["learning_rate"])
+    else:
+        optimizer = keras.optimizers.SGD(run["learning_rate"], momentum=run["momentum"])
+    model.compile(
+        optimizer,
+        keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+    )
+    return model
+
+
+def record_path(run: dict, experiment: str, profile: str) -> Path:
+    return output_root(profile) / "results" / "runs" / experiment / f"{name(run)}.json"
+
+
+def run_dir(run: dict, experiment: str, profile: str) -> Path:
+    return project_root() / "runs" / profile / experiment / name(run)
+
+
+def load(run: dict, epochs: int, experiment: str, profile: str) -> dict | None:
+    """The record of ``run`` cut to its first ``epochs`` epochs, or ``None`` if it has fewer."""
+    path = record_path(run, experiment, profile)
+    if not path.exists():
+        return None
+    record = read_json(path)
+    if record["settings"] != run:
+        raise ValueError(f"{path} holds other settings than its name says: {record['settings']} != {run}")
+    if record["epochs"] < epochs:
+        return None
+    record["history"] = {k: v[:epochs] for k, v in record["history"].items()}
+    record["epochs"] = epochs
+    return record
+
+
+class Snapshot(keras.callbacks.Callback):
+    """Saves every convolution's trainable kernel, spatial kernel and Adam moments after given epochs.
+
+    ``<stem>.epoch<E>.npz`` holds, for the ``i``-th convolution, ``conv<i>/params``
+    (what the optimizer updates: the spatial kernel, or the spectral
+    coefficients), ``conv<i>/kernel`` (spatial ``(k, k, C_in, F)``) and, with
+    Adam, ``conv<i>/m`` and ``conv<i>/v`` (first and second moment estimates of
+    ``params``). Written atomically.
+    """
+
+    def __init__(self, stem: Path, epochs):
+        super().__init__()
+        self.stem, self.epochs = stem, set(epochs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 in self.epochs:
+            save_snapshot(self.model, self.stem.parent / f"{self.stem.name}.epoch{epoch + 1}.npz")
+
+
+def save_snapshot(model: keras.Model, path: Path) -> Path:
+    optimizer = model.optimizer
+    arrays = {}
+    convs = [layer for layer in model.layers if hasattr(layer, "kernel") and len(layer.kernel.shape) == 4]
+    for i, layer in enumerate(convs):
+        params = layer.spectral_kernel if hasattr(layer, "spectral_kernel") else layer._kernel
+        arrays[f"conv{i}/params"] = keras.ops.convert_to_numpy(params)
+        arrays[f"conv{i}/kernel"] = keras.ops.convert_to_numpy(layer.kernel)
+        if hasattr(optimizer, "_momentums"):
+            index = optimizer._get_variable_index(params)
+            arrays[f"conv{i}/m"] = keras.ops.convert_to_numpy(optimizer._momentums[index])
+            arrays[f"conv{i}/v"] = keras.ops.convert_to_numpy(optimizer._velocities[index])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp.npz")
+    np.savez_compressed(tmp, **arrays)
+    tmp.replace(path)
+    return path
+
+
+def snapshot_path(run: dict, epoch: int, experiment: str, profile: str) -> Path:
+    return record_path(run, experiment, profile).with_suffix(f".epoch{epoch}.npz")
+
+
+def _code_version() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=project_root(), capture_output=True,
+                             text=True, check=True)
+        return out.stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        from spectral_lib import __version__
+
+        return __version__
+
+
+def _cifar(run: dict, data_dir):
+    cifar = data.load_cifar10(data_dir)
+    train = (cifar.train.x[: run["train_images"]], cifar.train.y[: run["train_images"]])
+    test = (cifar.test.x[: run["test_images"]], cifar.test.y[: run["test_images"]])
+    return train, test
+
+
+def train(
+    run: dict, epochs: int, experiment: str, profile: str, *, data_dir=None, snapshot_epochs=(), verbose=0,
+) -> dict:
+    """Train ``run`` for ``epochs`` epochs (reusing or resuming), record it, return its record.
+
+    The record's ``history`` holds per epoch ``train_loss`` and ``train_error``
+    (running means over the epoch's augmented batches), ``test_loss`` and
+    ``test_error`` (after the epoch, on the test images), ``epoch_seconds``
+    and cumulative ``wall_seconds`` (training plus that evaluation).
+    ``snapshot_epochs``: epochs after which :class:`Snapshot` saves the
+    convolutions beside the record.
+    """
+    run = settings(**run)
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"`epochs` must be a positive int, got epochs={epochs!r}.")
+    missing = [e for e in snapshot_epochs if not snapshot_path(run, e, experiment, profile).exists()]
+    record = load(run, epochs, experiment, profile)
+    if record is not None and not missing:
+        return record
+    folder = run_dir(run, experiment, profile)
+    if record is not None and training.finished_epochs(folder) < min(missing):
+        raise RuntimeError(
+            f"run {name(run)} is recorded but its snapshots after epochs {missing} are missing and its checkpoint "
+            f"in {folder} is past them: delete {record_path(run, experiment, profile)} to train it again."
+        )
+    (x, y), (x_test, y_test) = _cifar(run, data_dir)
+    mean, std = inputs.channel_stats(x)
+    first = training.finished_epochs(folder)
+    batches = inputs.training_batches(
+        x, y, batch_size=run["batch_size"], seed=run["seed"], epochs=epochs, first_epoch=min(first, epochs),
+        mean=mean, std=std, augmentation=run["augmentation"],
+    )
+    model = build_model(run)
+    stem = record_path(run, experiment, profile).with_suffix("")
+    training.fit(
+        model, batches, epochs=epochs, run_dir=folder, steps_per_epoch=len(x) // run["batch_size"],
+        validation_data=(inputs.standardize(x_test, mean, std), y_test), validation_batch_size=1000,
+        callbacks=[Snapshot(stem, snapshot_epochs)], verbose=verbose,
+    )
+    history = training.read_history(folder)
+    done = len(history["epoch"])
+    record = {
+        "name": name(run),
+        "experiment": experiment,
+        "profile": profile,
+        "settings": run,
+        "epochs": done,
+        "history": {
+            "train_loss": history["loss"],
+            "train_error": [1 - a for a in history["accuracy"]],
+            "test_loss": history["val_loss"],
+            "test_error": [1 - a for a in history["val_accuracy"]],
+            "epoch_seconds": history["epoch_seconds"],
+            "wall_seconds": history["wall_seconds"],
+        },
+        "machine": machine(),
+        "versions": versions(),
+        "code_version": _code_version(),
+    }
+    write_json(record_path(run, experiment, profile), record)
+    return load(run, epochs, experiment, profile)

@@ -1,0 +1,146 @@
+"""Figure 5: the runs of the spatial-vs-spectral comparison and the speed-up computed from their curves.
+
+Speed-up as PAPER.md section 5 defines it: take the best (lowest) test error
+the spatial arm reaches, at epoch ``e_spatial`` (the first epoch it is
+reached); ``e_spectral`` is the first epoch at which the spectral arm's error is
+at most that; the speed-up is ``e_spatial / e_spectral``. The same ratio of
+cumulative wall-clock seconds at those two epochs is the speed-up in time. No
+number is given when it is not defined: the spectral arm never reaches the
+target (``"not reached"``), or the spatial arm's best is at its last epoch, so
+the run was too short to know its best (``"too short"``).
+
+``python -m spectral_lib.repro.speedup --profile cpu`` trains every run of
+the profile (reusing finished runs, resuming an interrupted one), so the
+long training can run in the background before the notebook is executed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+
+from spectral_lib.repro import profiles, runs
+
+EXPERIMENT = "04_fig5"
+
+
+def plan(profile: str) -> list[dict]:
+    """Every run of Figure 5 under ``profile``, most important first.
+
+    Each entry: ``cell`` (``(architecture, kernel_size)``), ``role``
+    (``"adam"``, ``"sgd"``, ``"momentum"`` or ``"adam-raw"``), ``run``
+    (settings), ``epochs`` and ``snapshot_epochs`` (the Generic 3x3 Adam pair of
+    seed 0 is saved for Figure 3).
+    """
+    config = profiles.get(EXPERIMENT, profile)
+    fig3_epoch = profiles.get("05_fig3", profile)["epoch"]
+    entries = []
+
+    def add(cell, role, parameterization, seed, data, **extra):
+        run = runs.settings(
+            architecture=cell[0], kernel_size=cell[1], parameterization=parameterization, seed=seed,
+            train_images=data["train_images"], test_images=data["test_images"], batch_size=data["batch_size"],
+            **extra,
+        )
+        snapshots = (fig3_epoch,) if cell == ("generic", 3) and role == "adam" and seed == 0 else ()
+        entries.append({"cell": cell, "role": role, "run": run, "epochs": data["epochs"],
+                        "snapshot_epochs": snapshots})
+
+    adam = {"optimizer": "adam", "learning_rate": config["adam_learning_rate"]}
+    generic = config["cells"]["generic"]
+    control = {**generic, "epochs": config["controls"]["epochs"]}
+    sgd = {"optimizer": "sgd", "learning_rate": config["controls"]["learning_rate"]}
+    order = [("generic", 3), "controls", ("generic", 5)] + [(a, k) for k in config["kernel_sizes"] for a in ("deep", "spectral_pooling")]
+    for cell in order:
+        if cell == "controls":
+            for arm in ("spatial", "spectral"):
+                add(("generic", 3), "sgd", arm, 0, control, **sgd)
+                add(("generic", 3), "momentum", arm, 0, control, **sgd, momentum=config["controls"]["momentum"])
+            add(("generic", 3), "adam-raw", "spectral", 0, generic, orthonormal=False, **adam)
+            continue
+        data = config["cells"][cell[0]]
+        for seed in range(data["seeds"]):
+            for arm in ("spatial", "spectral"):
+                add(cell, "adam", arm, seed, data, **adam)
+    return entries
+
+
+def speedup(spatial_error, spectral_error, spatial_seconds=None, spectral_seconds=None) -> dict:
+    """The speed-up of the spectral arm from the two per-epoch test-error curves (module docstring).
+
+    Returns ``status`` (``"ok"``, ``"too short"`` or ``"not reached"``), the
+    ``target`` error, ``spatial_epoch`` and ``spectral_epoch`` (1-based, ``None``
+    when not reached) and, when ``ok``, ``epochs`` (the speed-up in epochs) and,
+    given the cumulative seconds, ``seconds`` (in wall-clock time).
+
+    >>> speedup([0.5, 0.4, 0.3, 0.35], [0.45, 0.3, 0.25, 0.2])["epochs"]
+    1.5
+    """
+    if not spatial_error or len(spatial_error) != len(spectral_error):
+        raise ValueError(f"the curves must be non-empty and of one length, got {len(spatial_error)} and "
+                         f"{len(spectral_error)} epochs.")
+    target = min(spatial_error)
+    spatial_epoch = spatial_error.index(target) + 1
+    spectral_epoch = next((i + 1 for i, e in enumerate(spectral_error) if e <= target), None)
+    out = {"target": target, "spatial_epoch": spatial_epoch, "spectral_epoch": spectral_epoch}
+    if spatial_epoch == len(spatial_error):
+        return {**out, "status": "too short"}
+    if spectral_epoch is None:
+        return {**out, "status": "not reached"}
+    out.update(status="ok", epochs=spatial_epoch / spectral_epoch)
+    if spatial_seconds is not None and spectral_seconds is not None:
+        out["seconds"] = spatial_seconds[spatial_epoch - 1] / spectral_seconds[spectral_epoch - 1]
+    return out
+
+
+def pair_speedup(spatial: dict, spectral: dict) -> dict:
+    """:func:`speedup` of two run records."""
+    a, b = spatial["history"], spectral["history"]
+    return speedup(a["test_error"], b["test_error"], a["wall_seconds"], b["wall_seconds"])
+
+
+def summarize(values: list[float]) -> dict:
+    """Mean, min, max and sample standard deviation (``None`` for one value)."""
+    return {"mean": statistics.fmean(values), "min": min(values), "max": max(values),
+            "std": statistics.stdev(values) if len(values) > 1 else None, "n": len(values)}
+
+
+def table(records: list[dict]) -> list[dict]:
+    """One row per cell of the Adam runs: the speed-up of every seed, and their summary over the seeds
+    where it is defined (``status`` of each seed says why one is missing)."""
+    by_key = {(r["cell"], r["role"], r["run"]["parameterization"], r["run"]["seed"]): r for r in records}
+    rows = []
+    for cell in dict.fromkeys(r["cell"] for r in records if r["role"] == "adam"):
+        seeds = sorted({s for (c, role, _, s) in by_key if c == cell and role == "adam"})
+        per_seed = []
+        for seed in seeds:
+            pair = [by_key.get((cell, "adam", arm, seed)) for arm in ("spatial", "spectral")]
+            if None in pair:
+                continue
+            per_seed.append({"seed": seed, **pair_speedup(pair[0]["record"], pair[1]["record"])})
+        ok = [s for s in per_seed if s["status"] == "ok"]
+        rows.append({
+            "architecture": cell[0], "kernel_size": cell[1], "seeds": per_seed,
+            "epochs": summarize([s["epochs"] for s in ok]) if ok else None,
+            "seconds": summarize([s["seconds"] for s in ok]) if ok else None,
+        })
+    return rows
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--profile", default=profiles.REFERENCE, choices=profiles.NAMES)
+    parser.add_argument("--data-dir", default=None, help="CIFAR folder (default: $SPECTRAL_CNN_DATA, else data/)")
+    args = parser.parse_args(argv)
+    entries = plan(args.profile)
+    for i, entry in enumerate(entries, 1):
+        label = f"[{i}/{len(entries)}] {runs.name(entry['run'])} ({entry['role']}, {entry['epochs']} epochs)"
+        print(label, flush=True)
+        record = runs.train(entry["run"], entry["epochs"], EXPERIMENT, args.profile, data_dir=args.data_dir,
+                            snapshot_epochs=entry["snapshot_epochs"], verbose=2)
+        h = record["history"]
+        print(f"    best test error {min(h['test_error']):.3f}, {h['wall_seconds'][-1]:.0f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
