@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
+import os
 import re
 import sys
 import tempfile
@@ -86,21 +88,45 @@ def _parameters(values: list[str], notebook: Path) -> dict:
     return parsed
 
 
-def execute(notebook: Path, output: Path, parameters: dict) -> float:
-    """Run one notebook with papermill in ``notebooks/``; the seconds it took."""
+@contextlib.contextmanager
+def _stderr_to(path: Path):
+    """Point file descriptor 2 at ``path`` while the block runs: the kernel inherits it, so
+    TensorFlow's C++ start-up lines and Jupyter's transport warning go there, not to the terminal."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(path, "w") as log:
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def execute(notebook: Path, output: Path, parameters: dict, log: Path | None = None) -> float:
+    """Run one notebook with papermill in ``notebooks/``; the seconds it took.
+
+    The kernel's own stderr goes to ``log`` (default: beside ``output``); the
+    notebook's outputs are in ``output`` as usual.
+    """
     import papermill
 
     output.parent.mkdir(parents=True, exist_ok=True)
+    log = log or output.with_suffix(".stderr.log")
     start = time.perf_counter()
     try:
-        papermill.execute_notebook(
-            str(notebook), str(output), parameters=parameters, cwd=str(notebook.parent),
-            kernel_name="python3", progress_bar=True,
-        )
+        with _stderr_to(log):
+            papermill.execute_notebook(
+                str(notebook), str(output), parameters=parameters, cwd=str(notebook.parent),
+                kernel_name="python3", progress_bar={"file": sys.stdout},
+            )
     except papermill.PapermillExecutionError as err:
         raise SystemExit(
             f"\nFAILED: {notebook.name}, cell {err.cell_index} (execution count {err.exec_count}): "
-            f"{err.ename}: {err.evalue}\nThe executed notebook with the full traceback: {output}"
+            f"{err.ename}: {err.evalue}\nThe executed notebook with the full traceback: "
+            f"{profiles.relative(output)}\nThe kernel's log: {profiles.relative(log)}"
         ) from None
     return time.perf_counter() - start
 
@@ -113,14 +139,15 @@ def run(profile: str, only=None, params=(), refresh_sources=False) -> None:
     for i, notebook in enumerate(selected, 1):
         print(f"[{i}/{len(selected)}] {notebook.name} (profile {profile})", flush=True)
         parameters = _parameters(list(params), notebook)
+        log = profiles.project_root() / "runs" / "logs" / profile / f"{notebook.stem}.stderr.log"
         if refresh_sources:
             with tempfile.TemporaryDirectory() as tmp:
                 executed = Path(tmp) / notebook.name
-                seconds = execute(notebook, executed, parameters)
+                seconds = execute(notebook, executed, parameters, log)
                 nbformat.write(clean(nbformat.read(executed, as_version=4)), notebook)
         else:
             executed = root / "results" / "notebooks" / notebook.name
-            seconds = execute(notebook, executed, {**parameters, "profile": profile})
+            seconds = execute(notebook, executed, {**parameters, "profile": profile}, log)
             nbformat.write(clean(nbformat.read(executed, as_version=4)), executed)
         print(f"    done in {seconds:.0f} s", flush=True)
         if not refresh_sources:
