@@ -232,7 +232,7 @@ def train(
     training.fit(
         model, batches, epochs=epochs, run_dir=folder, steps_per_epoch=len(x) // run["batch_size"],
         validation_data=(inputs.standardize(x_test, mean, std), y_test), validation_batch_size=1000,
-        callbacks=[Snapshot(stem, snapshot_epochs)], verbose=verbose,
+        callbacks=[Snapshot(stem, snapshot_epochs)], shuffle=False, verbose=verbose,
     )
     history = training.read_history(folder)
     done = len(history["epoch"])

@@ -1,0 +1,70 @@
+"""The seeded input pipeline: exact flips and translations, paired and resumable batch streams."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from spectral_lib import inputs
+
+
+def _reference_augment(images, flips, dy, dx, shift):
+    """NumPy: mirror, zero-pad by ``shift``, take the window at ``(dy, dx)``."""
+    out = []
+    for img, f, i, j in zip(images, flips, dy, dx):
+        img = img[:, ::-1] if f else img
+        padded = np.pad(img, ((shift, shift), (shift, shift), (0, 0)))
+        out.append(padded[i : i + img.shape[0], j : j + img.shape[1]])
+    return np.stack(out)
+
+
+def test_augment_is_a_flip_and_a_zero_filled_translation():
+    rng = np.random.default_rng(0)
+    images = rng.standard_normal((64, 8, 6, 3)).astype("float32")
+    seed = tf.constant([3, 7], tf.int64)
+    out = inputs.augment(tf.constant(images), seed, max_shift=2).numpy()
+    # Recover each image's flip and offset by search, then compare with the reference.
+    flips, dy, dx = [], [], []
+    for img, o in zip(images, out):
+        found = [(f, i, j) for f in (0, 1) for i in range(5) for j in range(5)
+                 if np.array_equal(_reference_augment(img[None], [f], [i], [j], 2)[0], o)]
+        assert found, "output is not a flipped, translated copy of the input"
+        flips.append(found[0][0]); dy.append(found[0][1]); dx.append(found[0][2])
+    assert 0.2 < np.mean(flips) < 0.8 and len(set(dy)) == 5 and len(set(dx)) == 5
+    np.testing.assert_array_equal(out, inputs.augment(tf.constant(images), seed, max_shift=2).numpy())
+    assert not np.array_equal(out, inputs.augment(tf.constant(images), seed + 1, max_shift=2).numpy())
+
+
+def test_epoch_order_is_a_seeded_permutation_per_epoch_cut_to_whole_batches():
+    a = inputs.epoch_order(100, seed=1, epoch=0, batch_size=32)
+    assert len(a) == 96 and len(set(a)) == 96 and a.max() < 100
+    np.testing.assert_array_equal(a, inputs.epoch_order(100, seed=1, epoch=0, batch_size=32))
+    assert not np.array_equal(a, inputs.epoch_order(100, seed=1, epoch=1, batch_size=32))
+    assert not np.array_equal(a, inputs.epoch_order(100, seed=2, epoch=0, batch_size=32))
+
+
+def _batches(first_epoch, seed=0):
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 256, (40, 8, 8, 3), dtype=np.uint8)
+    y = rng.integers(0, 10, 40)
+    mean, std = inputs.channel_stats(x)
+    ds = inputs.training_batches(x, y, batch_size=16, seed=seed, epochs=3, first_epoch=first_epoch, mean=mean, std=std)
+    return [(bx.numpy(), by.numpy()) for bx, by in ds]
+
+
+def test_a_resumed_stream_continues_exactly_where_the_full_one_was():
+    full, resumed = _batches(0), _batches(2)
+    assert len(full) == 3 * 2 and len(resumed) == 2  # 40 // 16 = 2 steps per epoch
+    for (a, la), (b, lb) in zip(full[4:], resumed):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(la, lb)
+    other = _batches(0, seed=1)
+    assert not np.array_equal(full[0][0], other[0][0])
+
+
+def test_batches_are_standardized_with_the_given_statistics():
+    x = np.full((16, 4, 4, 3), 100, np.uint8)
+    ds = inputs.training_batches(x, np.zeros(16, int), batch_size=16, seed=0, epochs=1, mean=[50, 50, 50],
+                                 std=[25, 25, 25], augmentation=False)
+    np.testing.assert_allclose(next(iter(ds))[0].numpy(), 2.0)
+    with pytest.raises(ValueError, match="batch_size"):
+        inputs.training_batches(x, np.zeros(16, int), batch_size=32, seed=0, epochs=1, mean=[0] * 3, std=[1] * 3)

@@ -1,0 +1,108 @@
+"""Experiment runs: matched arms, names, reuse of finished runs, exact resume, snapshots."""
+
+import numpy as np
+import pytest
+
+from spectral_lib import SpectralConv2D, training
+from spectral_lib.repro import profiles, runs
+
+
+@pytest.mark.parametrize("architecture,kernel_size", [("generic", 3), ("generic", 5), ("deep", 3), ("spectral_pooling", 3)])
+def test_both_arms_start_from_the_same_spatial_filters(architecture, kernel_size):
+    spatial, spectral = (
+        runs.build_model(runs.settings(architecture=architecture, kernel_size=kernel_size, parameterization=p))
+        for p in ("spatial", "spectral")
+    )
+    convs = 0
+    for a, b in zip(spatial.layers, spectral.layers):
+        if isinstance(b, SpectralConv2D):
+            convs += 1
+            np.testing.assert_allclose(b.kernel.numpy(), a.kernel.numpy(), rtol=0, atol=1e-6)
+            np.testing.assert_array_equal(b.bias.numpy(), a.bias.numpy())
+        else:
+            for x, y in zip(a.weights, b.weights):
+                np.testing.assert_array_equal(x.numpy(), y.numpy())
+    assert convs >= 2
+
+
+def test_a_different_seed_gives_different_filters():
+    a, b = (runs.build_model(runs.settings(seed=s)) for s in (0, 1))
+    assert not np.allclose(a.layers[1].kernel.numpy(), b.layers[1].kernel.numpy())
+
+
+def test_names_are_readable_stable_and_distinct():
+    base = runs.settings(parameterization="spectral", seed=2)
+    assert runs.name(base).startswith("generic3x3-spectral-adam-seed2-")
+    assert runs.name(base) == runs.name(runs.settings(seed=2, parameterization="spectral"))
+    variants = [base, {**base, "orthonormal": False}, {**base, "learning_rate": 1e-4},
+                {**base, "optimizer": "sgd", "momentum": 0.9}, {**base, "train_images": 100}]
+    assert len({runs.name(v) for v in variants}) == len(variants)
+    assert "-spectral-raw-" in runs.name(variants[1]) and "-sgd-momentum0.9-" in runs.name(variants[3])
+
+
+def test_bad_settings_name_the_setting():
+    with pytest.raises(ValueError, match="unknown run setting.*'lr'"):
+        runs.settings(lr=0.1)
+    with pytest.raises(ValueError, match="`parameterization` must be one of .* got parameterization='fourier'"):
+        runs.settings(parameterization="fourier")
+    with pytest.raises(ValueError, match="`train_images` must be a positive int"):
+        runs.settings(train_images=0)
+    with pytest.raises(ValueError, match="`epochs` must be a positive int"):
+        runs.train(runs.settings(), 0, "99_test", "smoke")
+
+
+@pytest.fixture
+def tiny(tmp_path, monkeypatch):
+    """A project root in tmp_path and 32 + 16 random CIFAR-like images instead of CIFAR-10."""
+    monkeypatch.setattr(profiles, "project_root", lambda: tmp_path)
+    monkeypatch.setattr(runs, "project_root", lambda: tmp_path)
+    rng = np.random.default_rng(0)
+    x, xt = (rng.integers(0, 256, (n, 32, 32, 3), dtype=np.uint8) for n in (32, 16))
+    y, yt = rng.integers(0, 10, 32), rng.integers(0, 10, 16)
+    monkeypatch.setattr(runs, "_cifar", lambda run, data_dir: ((x, y), (xt, yt)))
+    return runs.settings(parameterization="spectral", batch_size=16, train_images=32, test_images=16)
+
+
+class Killed(Exception):
+    pass
+
+
+def test_a_killed_run_resumes_to_exactly_the_uninterrupted_curve(tiny, tmp_path, monkeypatch):
+    full = runs.train(tiny, 3, "99_a", "smoke")
+    assert full["epochs"] == 3 and set(full["history"]) >= {"train_loss", "test_error", "wall_seconds"}
+    assert runs.record_path(tiny, "99_a", "smoke") == tmp_path / "runs/smoke/results/runs/99_a" / f"{runs.name(tiny)}.json"
+
+    def kill(self, epoch, logs=None):
+        if epoch == 1:
+            raise Killed
+
+    with monkeypatch.context() as m:
+        m.setattr(runs.Snapshot, "on_epoch_end", kill)
+        with pytest.raises(Killed):
+            runs.train(tiny, 3, "99_b", "smoke")
+    assert not runs.record_path(tiny, "99_b", "smoke").exists()
+    assert training.finished_epochs(runs.run_dir(tiny, "99_b", "smoke")) == 2
+    resumed = runs.train(tiny, 3, "99_b", "smoke")
+    for key in ("train_loss", "test_loss", "test_error"):
+        assert resumed["history"][key] == full["history"][key], key
+
+
+def test_a_recorded_run_is_reused_and_a_longer_one_continues_it(tiny, monkeypatch):
+    short = runs.train(tiny, 1, "99_c", "smoke")
+    with monkeypatch.context() as m:
+        m.setattr(training, "fit", lambda *a, **k: pytest.fail("a recorded run was trained again"))
+        assert runs.train(tiny, 1, "99_c", "smoke") == short
+    longer = runs.train(tiny, 2, "99_c", "smoke")
+    assert longer["history"]["test_loss"][:1] == short["history"]["test_loss"]
+    assert runs.load(tiny, 1, "99_c", "smoke")["history"]["test_loss"] == short["history"]["test_loss"]
+
+
+def test_snapshot_holds_the_trained_parameters_and_adam_moments(tiny):
+    runs.train(tiny, 1, "99_d", "smoke", snapshot_epochs=(1,))
+    snap = np.load(runs.snapshot_path(tiny, 1, "99_d", "smoke"))
+    assert snap["conv0/params"].shape == (9, 3, 96) and snap["conv0/kernel"].shape == (3, 3, 3, 96)
+    assert snap["conv1/m"].shape == snap["conv1/params"].shape == snap["conv1/v"].shape == (9, 96, 192)
+    assert (snap["conv1/v"] > 0).mean() > 0.5 and np.abs(snap["conv1/m"]).max() > 0
+    basis = SpectralConv2D(1, 3)._basis  # vec(kernel) = G params
+    kernel = np.einsum("pk,kcf->pcf", basis, snap["conv0/params"]).reshape(3, 3, 3, 96)
+    np.testing.assert_allclose(kernel, snap["conv0/kernel"], atol=1e-6)

@@ -1,0 +1,76 @@
+"""The speed-up of Figure 5 computed as PAPER.md section 5 defines it, on hand-made curves."""
+
+import pytest
+
+from spectral_lib.repro import runs, speedup
+
+
+def test_speedup_in_epochs_and_seconds():
+    spatial = [0.6, 0.5, 0.4, 0.35, 0.3, 0.32]  # best 0.30 at epoch 5
+    spectral = [0.5, 0.4, 0.29, 0.25, 0.2, 0.2]  # first at or below 0.30 at epoch 3
+    out = speedup.speedup(spatial, spectral, [10, 20, 30, 40, 50, 60], [20, 40, 60, 80, 100, 120])
+    assert out == {"target": 0.3, "spatial_epoch": 5, "spectral_epoch": 3, "status": "ok",
+                   "epochs": 5 / 3, "seconds": 50 / 60}
+
+
+def test_target_is_the_first_epoch_of_the_spatial_best_and_equal_counts_as_reached():
+    out = speedup.speedup([0.5, 0.3, 0.4, 0.3, 0.35], [0.4, 0.3, 0.3, 0.3, 0.3])
+    assert (out["spatial_epoch"], out["spectral_epoch"], out["epochs"]) == (2, 2, 1.0)
+    assert "seconds" not in out
+
+
+def test_no_number_when_the_spatial_best_is_at_the_last_epoch():
+    out = speedup.speedup([0.5, 0.4, 0.3], [0.2, 0.1, 0.1])
+    assert out["status"] == "too short" and "epochs" not in out
+
+
+def test_no_number_when_the_spectral_arm_never_reaches_the_target():
+    out = speedup.speedup([0.5, 0.3, 0.4], [0.45, 0.35, 0.31])
+    assert out["status"] == "not reached" and out["spectral_epoch"] is None and "epochs" not in out
+
+
+def test_a_slower_spectral_arm_gives_a_speedup_below_one():
+    assert speedup.speedup([0.5, 0.3, 0.4], [0.6, 0.5, 0.3])["epochs"] == pytest.approx(2 / 3)
+
+
+def test_curves_of_different_lengths_are_an_error():
+    with pytest.raises(ValueError, match="one length"):
+        speedup.speedup([0.5, 0.4], [0.5])
+
+
+def _record(errors):
+    return {"history": {"test_error": errors, "wall_seconds": [float(i + 1) for i in range(len(errors))]}}
+
+
+def test_table_gives_every_seed_and_summarizes_the_defined_ones():
+    records = []
+    curves = {  # seed: (spatial, spectral)
+        0: ([0.5, 0.3, 0.4], [0.3, 0.3, 0.2]),  # 2 / 1
+        1: ([0.5, 0.4, 0.3, 0.4], [0.4, 0.3, 0.3, 0.3]),  # 3 / 2
+        2: ([0.5, 0.4, 0.3], [0.4, 0.3, 0.3]),  # spatial best at its last epoch
+    }
+    for seed, arms in curves.items():
+        for arm, errors in zip(("spatial", "spectral"), arms):
+            run = runs.settings(parameterization=arm, seed=seed)
+            records.append({"cell": ("generic", 3), "role": "adam", "run": run, "record": _record(errors)})
+    (row,) = speedup.table(records)
+    assert [s["status"] for s in row["seeds"]] == ["ok", "ok", "too short"]
+    assert row["epochs"]["mean"] == pytest.approx(1.75) and row["epochs"]["n"] == 2
+    assert (row["epochs"]["min"], row["epochs"]["max"]) == (1.5, 2.0)
+    assert row["epochs"]["std"] == pytest.approx(0.35355, abs=1e-4)
+
+
+def test_plan_pairs_every_adam_run_with_the_other_arm_and_differs_only_in_parameterization():
+    entries = speedup.plan("smoke")
+    adam = [e for e in entries if e["role"] == "adam"]
+    keys = {(e["cell"], e["run"]["seed"]): [] for e in adam}
+    for e in adam:
+        keys[(e["cell"], e["run"]["seed"])].append(e["run"])
+    for pair in keys.values():
+        spatial, spectral = sorted(pair, key=lambda r: r["parameterization"])
+        assert {k for k in spatial if spatial[k] != spectral[k]} == {"parameterization"}
+    cells = {e["cell"] for e in adam}
+    assert cells == {(a, k) for a in ("generic", "deep", "spectral_pooling") for k in (3, 5)}
+    roles = [e["role"] for e in entries]
+    assert roles.count("sgd") == 2 and roles.count("momentum") == 2 and roles.count("adam-raw") == 1
+    assert len({runs.name(e["run"]) for e in entries}) == len(entries)
