@@ -59,7 +59,7 @@ def tiny(tmp_path, monkeypatch):
     rng = np.random.default_rng(0)
     x, xt = (rng.integers(0, 256, (n, 32, 32, 3), dtype=np.uint8) for n in (32, 16))
     y, yt = rng.integers(0, 10, 32), rng.integers(0, 10, 16)
-    monkeypatch.setattr(runs, "_cifar", lambda run, data_dir: ((x, y), (xt, yt)))
+    monkeypatch.setattr(runs, "datasets", lambda run, data_dir=None: ((x, y), (xt, yt)))
     return runs.settings(parameterization="spectral", batch_size=16, train_images=32, test_images=16)
 
 

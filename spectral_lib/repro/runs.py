@@ -34,6 +34,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from spectral_lib import data, inputs, models, training
 from spectral_lib.repro.profiles import output_root, project_root
@@ -55,6 +56,10 @@ DEFAULTS = {
     "test_images": 10000,  # the first images of the official test set, evaluated after every epoch
     "seed": 0,
 }
+# One process builds many models; TensorFlow's warning that each new model's train function is
+# traced again is expected here, not a sign of a slow loop.
+tf.get_logger().setLevel("ERROR")
+
 CHOICES = {
     "dataset": ("cifar10",),
     "architecture": ("generic", "deep", "spectral_pooling"),
@@ -136,14 +141,8 @@ def load(run: dict, epochs: int, experiment: str, profile: str) -> dict | None:
 
 
 class Snapshot(keras.callbacks.Callback):
-    """Saves every convolution's trainable kernel, spatial kernel and Adam moments after given epochs.
-
-    ``<stem>.epoch<E>.npz`` holds, for the ``i``-th convolution, ``conv<i>/params``
-    (what the optimizer updates: the spatial kernel, or the spectral
-    coefficients), ``conv<i>/kernel`` (spatial ``(k, k, C_in, F)``) and, with
-    Adam, ``conv<i>/m`` and ``conv<i>/v`` (first and second moment estimates of
-    ``params``). Written atomically.
-    """
+    """Saves :func:`conv_state` (every convolution's trainable kernel, spatial kernel and Adam
+    moments) to ``<stem>.epoch<E>.npz`` after each of the given epochs."""
 
     def __init__(self, stem: Path, epochs):
         super().__init__()
@@ -154,21 +153,33 @@ class Snapshot(keras.callbacks.Callback):
             save_snapshot(self.model, self.stem.parent / f"{self.stem.name}.epoch{epoch + 1}.npz")
 
 
-def save_snapshot(model: keras.Model, path: Path) -> Path:
+def convolutions(model: keras.Model) -> list[keras.layers.Layer]:
+    """The layers of ``model`` with a 2-D convolution kernel, in order."""
+    return [layer for layer in model.layers if hasattr(layer, "kernel") and len(layer.kernel.shape) == 4]
+
+
+def conv_state(model: keras.Model) -> dict[str, np.ndarray]:
+    """Every convolution's ``conv<i>/params`` (the trainable kernel: spatial, or spectral
+    coefficients), ``conv<i>/kernel`` (spatial) and, once Adam has been built, its moments
+    ``conv<i>/m`` and ``conv<i>/v`` of ``params``."""
     optimizer = model.optimizer
     arrays = {}
-    convs = [layer for layer in model.layers if hasattr(layer, "kernel") and len(layer.kernel.shape) == 4]
-    for i, layer in enumerate(convs):
+    for i, layer in enumerate(convolutions(model)):
         params = layer.spectral_kernel if hasattr(layer, "spectral_kernel") else layer._kernel
         arrays[f"conv{i}/params"] = keras.ops.convert_to_numpy(params)
         arrays[f"conv{i}/kernel"] = keras.ops.convert_to_numpy(layer.kernel)
-        if hasattr(optimizer, "_momentums"):
+        if getattr(optimizer, "_momentums", None):
             index = optimizer._get_variable_index(params)
             arrays[f"conv{i}/m"] = keras.ops.convert_to_numpy(optimizer._momentums[index])
             arrays[f"conv{i}/v"] = keras.ops.convert_to_numpy(optimizer._velocities[index])
+    return arrays
+
+
+def save_snapshot(model: keras.Model, path: Path) -> Path:
+    """:func:`conv_state` of ``model`` as a compressed ``.npz``, written atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp.npz")
-    np.savez_compressed(tmp, **arrays)
+    np.savez_compressed(tmp, **conv_state(model))
     tmp.replace(path)
     return path
 
@@ -188,7 +199,8 @@ def _code_version() -> str:
         return __version__
 
 
-def _cifar(run: dict, data_dir):
+def datasets(run: dict, data_dir=None):
+    """``((x_train, y_train), (x_test, y_test))`` of ``run``: the first ``train_images`` and ``test_images``."""
     cifar = data.load_cifar10(data_dir)
     train = (cifar.train.x[: run["train_images"]], cifar.train.y[: run["train_images"]])
     test = (cifar.test.x[: run["test_images"]], cifar.test.y[: run["test_images"]])
@@ -220,7 +232,7 @@ def train(
             f"run {name(run)} is recorded but its snapshots after epochs {missing} are missing and its checkpoint "
             f"in {folder} is past them: delete {record_path(run, experiment, profile)} to train it again."
         )
-    (x, y), (x_test, y_test) = _cifar(run, data_dir)
+    (x, y), (x_test, y_test) = datasets(run, data_dir)
     mean, std = inputs.channel_stats(x)
     first = training.finished_epochs(folder)
     batches = inputs.training_batches(

@@ -19,9 +19,16 @@ from __future__ import annotations
 import argparse
 import statistics
 
+import numpy as np
+
+from spectral_lib import inputs
 from spectral_lib.repro import profiles, runs
 
 EXPERIMENT = "04_fig5"
+ARCHITECTURES = {"generic": "Generic", "deep": "Deep", "spectral_pooling": "Sp. Pooling"}
+# Figure 5(b), speed-up in epochs of the spectral over the spatial parameterization (PAPER.md section 5).
+PAPER = {("deep", 3): 2.2, ("deep", 5): 4.8, ("generic", 3): 2.2, ("generic", 5): 5.1,
+         ("spectral_pooling", 3): 2.4, ("spectral_pooling", 5): 4.8}
 
 
 def plan(profile: str) -> list[dict]:
@@ -110,7 +117,8 @@ def table(records: list[dict]) -> list[dict]:
     where it is defined (``status`` of each seed says why one is missing)."""
     by_key = {(r["cell"], r["role"], r["run"]["parameterization"], r["run"]["seed"]): r for r in records}
     rows = []
-    for cell in dict.fromkeys(r["cell"] for r in records if r["role"] == "adam"):
+    cells = {r["cell"] for r in records if r["role"] == "adam"}
+    for cell in sorted(cells, key=lambda c: (list(ARCHITECTURES).index(c[0]), c[1])):
         seeds = sorted({s for (c, role, _, s) in by_key if c == cell and role == "adam"})
         per_seed = []
         for seed in seeds:
@@ -125,6 +133,35 @@ def table(records: list[dict]) -> list[dict]:
             "seconds": summarize([s["seconds"] for s in ok]) if ok else None,
         })
     return rows
+
+
+def kernel_gap(run: dict, steps: int, data_dir=None) -> list[float]:
+    """How far the two arms of ``run`` drift apart: after each of ``steps`` training steps on the
+    same batches, ``max |W_spectral - W_spatial| / max |W_spatial|`` over all convolution kernels
+    (spatial kernels; the spectral arm's are the inverse DFT of its coefficients).
+
+    With plain SGD (with or without momentum) and the orthonormal parameterization the two arms
+    take the same steps, so the gap stays at float round-off; Adam's per-coordinate scaling is
+    not invariant to the change of basis, so with Adam it grows (PAPER.md section 4).
+    """
+    (x, y), _ = runs.datasets(run, data_dir)
+    mean, std = inputs.channel_stats(x)
+    batches = inputs.training_batches(x, y, batch_size=run["batch_size"], seed=run["seed"],
+                                      epochs=-(-steps * run["batch_size"] // len(x)), mean=mean, std=std,
+                                      augmentation=run["augmentation"]).take(steps)
+    arms = [runs.build_model({**run, "parameterization": p}) for p in ("spatial", "spectral")]
+
+    def kernels(model):
+        return [np.asarray(layer.kernel) for layer in runs.convolutions(model)]
+
+    gaps = []
+    for bx, by in batches:
+        for model in arms:
+            model.train_on_batch(bx, by)
+        spatial, spectral = kernels(arms[0]), kernels(arms[1])
+        scale = max(np.abs(w).max() for w in spatial)
+        gaps.append(float(max(np.abs(a - b).max() for a, b in zip(spatial, spectral)) / scale))
+    return gaps
 
 
 def main(argv=None) -> None:
