@@ -252,6 +252,21 @@ def _formulations(form: dict) -> list[str]:
     return lines
 
 
+def _harness(bench: dict) -> list[str]:
+    rows = "; ".join(
+        f"{_ARCH[r['architecture']]} {r['kernel_size']}x{r['kernel_size']}: {r['harness_images_per_s']:.0f} vs "
+        f"{r['bare_images_per_s']:.0f} img/s, {r['ratio']:.2f}x" for r in bench["rows"]
+    )
+    low = min(r["ratio"] for r in bench["rows"])
+    return [
+        f"Measured by `python benchmarks/harness.py` ({_minutes(bench['seconds'])}) on {bench['machine']}: training "
+        "throughput of the experiment harness (seeded `tf.data` batches with flips and translations, `model.fit` "
+        "with checkpoints and history) against a bare `train_on_batch` loop on prepared batches without "
+        f"augmentation, same network, batch 128, median of {bench['reps']} interleaved repetitions: {rows}. "
+        f"Target at least 0.9x: {'met' if low >= 0.9 else 'not met'} (lowest {low:.2f}x).",
+    ]
+
+
 def _figures() -> list[str]:
     pngs = sorted((project_root() / "figures").glob("[0-9][0-9]_*.png"))
     return [f"![{png.stem}](figures/{png.name})" for png in pngs]
@@ -271,6 +286,9 @@ def block() -> str:
     bench = _load("benchmark_pooling")
     if bench:
         lines += ["### Speed of the layers", ""] + _benchmark(bench) + [""]
+    harness = _load("benchmark_harness")
+    if harness:
+        lines += ["### Speed of the experiment harness", ""] + _harness(harness) + [""]
     form = _load("benchmark_formulations")
     if form:
         lines += ["### Formulations of spectral pooling", ""] + _formulations(form) + [""]

@@ -188,15 +188,22 @@ def snapshot_path(run: dict, epoch: int, experiment: str, profile: str) -> Path:
     return record_path(run, experiment, profile).with_suffix(f".epoch{epoch}.npz")
 
 
+def _git(*args: str) -> str:
+    return subprocess.run(["git", *args], cwd=project_root(), capture_output=True, text=True, check=True).stdout.strip()
+
+
 def _code_version() -> str:
+    """The git commit of the checkout (``+changes`` when tracked files differ from it), else the version."""
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=project_root(), capture_output=True,
-                             text=True, check=True)
-        return out.stdout.strip()
+        commit, changes = _git("rev-parse", "--short", "HEAD"), _git("status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.CalledProcessError):
         from spectral_lib import __version__
 
         return __version__
+    return commit + ("+changes" if changes else "")
+
+
+CODE_VERSION = _code_version()  # read once: the code this process runs, not what is checked out later
 
 
 def datasets(run: dict, data_dir=None):
@@ -264,7 +271,7 @@ def train(
         },
         "machine": machine(),
         "versions": versions(),
-        "code_version": _code_version(),
+        "code_version": CODE_VERSION,
     }
     write_json(record_path(run, experiment, profile), record)
     return load(run, epochs, experiment, profile)
