@@ -18,18 +18,23 @@ and the batch shrinks to keep the pixels per batch constant.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 
-import keras
-import numpy as np
-import tensorflow as tf
+# TensorFlow keeps allocator statistics of the CPU (the step memory below) only with its BFC
+# allocator, which must be chosen before TensorFlow is imported.
+os.environ.setdefault("TF_CPU_ALLOCATOR_USE_BFC", "true")
 
-from spectral_lib import models
-from spectral_lib.repro import report
-from spectral_lib.repro.profiles import project_root
-from spectral_lib.repro.results import write_json
-from spectral_lib.utils import machine, versions
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from spectral_lib import models  # noqa: E402
+from spectral_lib.repro import report  # noqa: E402
+from spectral_lib.repro.profiles import project_root  # noqa: E402
+from spectral_lib.repro.results import write_json  # noqa: E402
+from spectral_lib.utils import machine, versions  # noqa: E402
 
 VARIANTS = {
     "max pooling": dict(pool="max"),
