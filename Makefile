@@ -11,14 +11,19 @@ PROFILE ?= cpu
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,jax]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
 
 install: $(VENV)/.installed
 
+# The layer tests, run again on the JAX backend after the whole suite on TensorFlow.
+LAYER_TESTS := tests/test_pooling.py tests/test_spectral_conv.py tests/test_frequency_dropout.py \
+	tests/test_keras_contract.py tests/test_validation.py tests/test_backends.py
+
 test: install
 	$(BIN)/python -m pytest
+	KERAS_BACKEND=jax $(BIN)/python -m pytest $(LAYER_TESTS)
 
 figures: install
 	$(BIN)/python -m spectral_lib.repro.pipeline --profile $(PROFILE)

@@ -6,7 +6,6 @@ import math
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from spectral_lib import fourier, ops
 
@@ -170,10 +169,10 @@ class SpectralPooling2D(keras.layers.Layer):
         return ops.apply_separable(inputs, a_h, a_w, self.data_format)
 
     @staticmethod
-    def _cut(stack: np.ndarray, u, dtype) -> tf.Tensor:
+    def _cut(stack: np.ndarray, u, dtype):
         """Operator of cut-off ``R_min + floor(u * n)`` from a stack of ``n`` fused operators."""
-        index = tf.minimum(tf.cast(u * len(stack), tf.int32), len(stack) - 1)
-        return tf.gather(tf.constant(stack, dtype), index)
+        index = keras.ops.minimum(keras.ops.cast(u * len(stack), "int32"), len(stack) - 1)
+        return keras.ops.take(keras.ops.convert_to_tensor(stack, dtype), index, axis=0)
 
     def compute_output_shape(self, input_shape):
         h, w = self._output_dims(_spatial_dims(self.name, input_shape, self.data_format))
@@ -296,7 +295,7 @@ class SpectralConv2D(keras.layers.Layer):
             )
 
     @property
-    def kernel(self) -> tf.Tensor:
+    def kernel(self):
         """Spatial kernel ``(kh, kw, C_in, filters)``, the inverse DFT of the coefficients."""
         return ops.spectral_filters(
             keras.ops.convert_to_tensor(self.spectral_kernel), self._basis, self.kernel_size

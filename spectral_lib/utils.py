@@ -7,13 +7,16 @@ import platform
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 
 def set_seed(seed: int = 0) -> None:
-    """Seed Python, NumPy, TensorFlow and Keras and enable deterministic TF ops."""
+    """Seed Python, NumPy, the backend and Keras; on TensorFlow, also make its ops deterministic
+    (JAX is deterministic on CPU as it is)."""
     keras.utils.set_random_seed(seed)
-    tf.config.experimental.enable_op_determinism()
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
 
 
 def versions() -> dict[str, str]:
@@ -22,6 +25,8 @@ def versions() -> dict[str, str]:
     Listing the devices initializes them, so TensorFlow's one-time start-up
     messages land in the cell that prints this, not in a later checked cell.
     """
+    import tensorflow as tf
+
     import spectral_lib
 
     return {

@@ -54,7 +54,7 @@ def test_fit(jit_compile):
     model = _model()
     model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True), jit_compile=jit_compile)
     x, y = _data()
-    before = [w.numpy().copy() for w in model.trainable_weights]
+    before = [keras.ops.convert_to_numpy(w).copy() for w in model.trainable_weights]
     history = model.fit(x, y, batch_size=8, epochs=2, verbose=0)
     assert np.all(np.isfinite(history.history["loss"]))
     assert all(not np.allclose(b, w) for b, w in zip(before, model.trainable_weights))
