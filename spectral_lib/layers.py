@@ -222,10 +222,10 @@ class SpectralConv2D(keras.layers.Layer):
     Example::
 
         >>> layer = SpectralConv2D(96, 3, padding="same", activation="relu")
-        >>> layer(keras.ops.zeros((1, 32, 32, 3))).shape
+        >>> tuple(layer(keras.ops.zeros((1, 32, 32, 3))).shape)
         (1, 32, 32, 96)
-        >>> layer.kernel.shape, layer.spectral_coefficients().shape
-        (TensorShape([3, 3, 3, 96]), (3, 2, 3, 96))
+        >>> tuple(layer.kernel.shape), layer.spectral_coefficients().shape
+        ((3, 3, 3, 96), (3, 2, 3, 96))
     """
 
     def __init__(

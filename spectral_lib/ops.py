@@ -50,7 +50,7 @@ def spectral_pool(x, output_size: tuple[int, int], norm: str = "amplitude", data
 
     Example::
 
-        >>> spectral_pool(keras.ops.ones((2, 32, 32, 3)), (27, 27)).shape
+        >>> tuple(spectral_pool(keras.ops.ones((2, 32, 32, 3)), (27, 27)).shape)
         (2, 27, 27, 3)
     """
     x = keras.ops.convert_to_tensor(x)
