@@ -89,9 +89,13 @@ def spectral_pooling_net(
 ) -> keras.Model:
     """Spectral pooling network: for m = 1..M, C^(96+32m)_3 (at most 288 filters)
     then SP to floor(gamma H_m) with frequency dropout c_m (training only);
-    then C^(96+32M)_1 - C^classes_1 - GA - softmax (logits out)."""
+    then C^(96+32M)_1 - C^classes_1 - GA - softmax (logits out). ``alpha=None`` and
+    ``beta=None``: no frequency dropout."""
     make = _conv_factory(conv, weight_decay, orthonormal)
-    schedule = frequency_dropout_schedule(alpha, beta, num_layers)
+    if (alpha is None) != (beta is None):
+        raise ValueError(f"`alpha` and `beta` must both be None (no frequency dropout) or both numbers, "
+                         f"got alpha={alpha!r}, beta={beta!r}.")
+    schedule = [None] * num_layers if alpha is None else frequency_dropout_schedule(alpha, beta, num_layers)
     inputs = keras.Input(input_shape)
     x = inputs
     for m, c in enumerate(schedule, start=1):

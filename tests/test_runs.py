@@ -1,9 +1,11 @@
 """Experiment runs: matched arms, names, reuse of finished runs, exact resume, snapshots."""
 
+import json
+
 import numpy as np
 import pytest
 
-from spectral_lib import SpectralConv2D, training
+from spectral_lib import SpectralConv2D, SpectralPooling2D, training
 from spectral_lib.repro import profiles, runs
 
 
@@ -59,7 +61,7 @@ def tiny(tmp_path, monkeypatch):
     rng = np.random.default_rng(0)
     x, xt = (rng.integers(0, 256, (n, 32, 32, 3), dtype=np.uint8) for n in (32, 16))
     y, yt = rng.integers(0, 10, 32), rng.integers(0, 10, 16)
-    monkeypatch.setattr(runs, "datasets", lambda run, data_dir=None: ((x, y), (xt, yt)))
+    monkeypatch.setattr(runs, "datasets", lambda run, data_dir=None: {"train": (x, y), "test": (xt, yt)})
     return runs.settings(parameterization="spectral", batch_size=16, train_images=32, test_images=16)
 
 
@@ -106,3 +108,44 @@ def test_snapshot_holds_the_trained_parameters_and_adam_moments(tiny):
     basis = SpectralConv2D(1, 3)._basis  # vec(kernel) = G params
     kernel = np.einsum("pk,kcf->pcf", basis, snap["conv0/params"]).reshape(3, 3, 3, 96)
     np.testing.assert_allclose(kernel, snap["conv0/kernel"], atol=1e-6)
+
+
+def test_every_committed_record_keeps_its_name_under_the_current_settings():
+    # New settings come with defaults that leave old runs' names, and so their reuse, unchanged.
+    records = sorted((profiles.project_root() / "results" / "runs").glob("*/*.json"))
+    assert records, "no committed run records"
+    for path in records:
+        record = json.loads(path.read_text())
+        run = runs.settings(**record["settings"])
+        assert runs.name(run) == path.stem == record["name"]
+        assert runs.load(run, record["epochs"], path.parent.name, record["profile"]) is not None
+
+
+def test_a_validation_split_is_evaluated_every_epoch_and_the_test_set_once(tmp_path, monkeypatch):
+    monkeypatch.setattr(profiles, "project_root", lambda: tmp_path)
+    monkeypatch.setattr(runs, "project_root", lambda: tmp_path)
+    rng = np.random.default_rng(0)
+    images = {k: rng.integers(0, 256, (n, 32, 32, 3), dtype=np.uint8) for k, n in (("train", 32), ("validation", 16), ("test", 16))}
+    split = {k: (x, rng.integers(0, 100, len(x))) for k, x in images.items()}
+    monkeypatch.setattr(runs, "datasets", lambda run, data_dir=None: split)
+    run = runs.settings(dataset="cifar100", architecture="spectral_pooling", num_layers=2, gamma=0.5, alpha=None,
+                        beta=None, optimizer="sgd", learning_rate=0.01, momentum=0.9, learning_rate_drops=[1],
+                        weight_decay=1e-3, augmentation=False, batch_size=16, train_images=32, validation_images=16,
+                        test_images=16)
+    record = runs.train(run, 2, "99_v", "smoke")
+    assert set(record["history"]) == {"train_loss", "train_error", "validation_loss", "validation_error",
+                                      "epoch_seconds", "wall_seconds"}
+    assert len(record["history"]["validation_error"]) == 2 and 0 <= record["final_test"]["error"] <= 1
+    model = runs.build_model(run)
+    assert model.output_shape == (None, 100)
+    assert not any(isinstance(layer, SpectralPooling2D) and layer.frequency_dropout for layer in model.layers)
+    schedule = model.optimizer._learning_rate  # 2 steps per epoch: epoch 1 is steps 0-1, epoch 2 steps 2-3
+    assert [float(schedule(step)) for step in range(4)] == pytest.approx([0.01, 0.01, 0.001, 0.001])
+    assert sum(model.losses) > 0  # the weight decay
+
+
+def test_split_sizes_are_checked():
+    with pytest.raises(ValueError, match="`train_images` \\+ `validation_images` must be at most"):
+        runs.settings(train_images=45001, validation_images=5000)
+    with pytest.raises(ValueError, match="`learning_rate_drops` must be positive epochs"):
+        runs.settings(learning_rate_drops=[0])

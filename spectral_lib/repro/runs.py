@@ -42,26 +42,34 @@ from spectral_lib.repro.results import read_json, write_json
 from spectral_lib.utils import machine, set_seed, versions
 
 DEFAULTS = {
-    "dataset": "cifar10",
-    "architecture": "generic",  # generic | deep | spectral_pooling (M = 3, gamma 0.85, alpha 0.3, beta 0.15)
+    "dataset": "cifar10",  # cifar10 | cifar100 (fine labels)
+    "architecture": "generic",  # generic | deep | spectral_pooling
     "kernel_size": 3,
+    # spectral_pooling only: M, gamma, and frequency dropout alpha, beta (None: no frequency dropout)
+    "num_layers": 3,
+    "gamma": 0.85,
+    "alpha": 0.3,
+    "beta": 0.15,
     "parameterization": "spatial",  # spatial (Conv2D) | spectral (SpectralConv2D)
     "orthonormal": True,  # SpectralConv2D(orthonormal=...)
     "optimizer": "adam",  # adam | sgd
     "learning_rate": 1e-3,
     "momentum": 0.0,  # sgd only
+    "learning_rate_drops": (),  # epochs after which the learning rate is divided by 10
+    "weight_decay": 0.0,  # L2 penalty weight_decay * ||w||^2 on every convolution kernel
     "batch_size": 128,
     "augmentation": True,  # random translations (up to 4 pixels) and horizontal flips
     "train_images": 50000,  # the first images of the official training set
-    "test_images": 10000,  # the first images of the official test set, evaluated after every epoch
-    "seed": 0,
+    "validation_images": 0,  # held out from the end of the training set; if > 0, evaluated after every epoch
+    "test_images": 10000,  # the first images of the official test set; evaluated after every epoch when there
+    "seed": 0,  # is no validation split, else once at the end
 }
 # One process builds many models; TensorFlow's warning that each new model's train function is
 # traced again is expected here, not a sign of a slow loop.
 tf.get_logger().setLevel("ERROR")
 
 CHOICES = {
-    "dataset": ("cifar10",),
+    "dataset": ("cifar10", "cifar100"),
     "architecture": ("generic", "deep", "spectral_pooling"),
     "parameterization": ("spatial", "spectral"),
     "optimizer": ("adam", "sgd"),
@@ -74,6 +82,7 @@ def settings(**overrides) -> dict:
     if unknown:
         raise ValueError(f"unknown run setting(s) {unknown}; the settings are {sorted(DEFAULTS)}.")
     merged = {**DEFAULTS, **overrides}
+    merged["learning_rate_drops"] = tuple(merged["learning_rate_drops"])  # JSON gives lists
     for key, allowed in CHOICES.items():
         if merged[key] not in allowed:
             raise ValueError(f"`{key}` must be one of {allowed}, got {key}={merged[key]!r}.")
@@ -82,6 +91,13 @@ def settings(**overrides) -> dict:
             raise ValueError(f"`{key}` must be a positive int, got {key}={merged[key]!r}.")
     if not merged["learning_rate"] > 0:
         raise ValueError(f"`learning_rate` must be positive, got learning_rate={merged['learning_rate']!r}.")
+    if merged["validation_images"] < 0 or merged["train_images"] + merged["validation_images"] > 50000:
+        raise ValueError(f"`train_images` + `validation_images` must be at most the 50000 training images, got "
+                         f"train_images={merged['train_images']}, validation_images={merged['validation_images']}.")
+    if merged["test_images"] > 10000:
+        raise ValueError(f"`test_images` must be at most 10000, got test_images={merged['test_images']}.")
+    if any(isinstance(e, bool) or not isinstance(e, int) or e < 1 for e in merged["learning_rate_drops"]):
+        raise ValueError(f"`learning_rate_drops` must be positive epochs, got {merged['learning_rate_drops']!r}.")
     return merged
 
 
@@ -98,17 +114,26 @@ def name(run: dict) -> str:
 def build_model(run: dict) -> keras.Model:
     """The run's compiled model, its weights drawn right after :func:`set_seed` of ``run["seed"]``."""
     set_seed(run["seed"])
-    common = {"kernel_size": run["kernel_size"], "conv": run["parameterization"], "orthonormal": run["orthonormal"]}
+    common = {"kernel_size": run["kernel_size"], "conv": run["parameterization"], "orthonormal": run["orthonormal"],
+              "num_classes": 100 if run["dataset"] == "cifar100" else 10, "weight_decay": run["weight_decay"]}
     if run["architecture"] == "generic":
         model = models.generic(**common)
     elif run["architecture"] == "deep":
         model = models.deep(**common)
     else:
-        model = models.spectral_pooling_net(num_layers=3, gamma=0.85, alpha=0.3, beta=0.15, seed=run["seed"], **common)
+        model = models.spectral_pooling_net(num_layers=run["num_layers"], gamma=run["gamma"], alpha=run["alpha"],
+                                            beta=run["beta"], seed=run["seed"], **common)
+    learning_rate = run["learning_rate"]
+    if run["learning_rate_drops"]:
+        steps = run["train_images"] // run["batch_size"]
+        learning_rate = keras.optimizers.schedules.PiecewiseConstantDecay(  # step > boundary: the next value
+            [e * steps - 1 for e in run["learning_rate_drops"]],
+            [learning_rate / 10**i for i in range(len(run["learning_rate_drops"]) + 1)],
+        )
     if run["optimizer"] == "adam":
-        optimizer = keras.optimizers.Adam(run["learning_rate"])
+        optimizer = keras.optimizers.Adam(learning_rate)
     else:
-        optimizer = keras.optimizers.SGD(run["learning_rate"], momentum=run["momentum"])
+        optimizer = keras.optimizers.SGD(learning_rate, momentum=run["momentum"])
     model.compile(
         optimizer,
         keras.losses.SparseCategoricalCrossentropy(from_logits=True),
@@ -131,7 +156,7 @@ def load(run: dict, epochs: int, experiment: str, profile: str) -> dict | None:
     if not path.exists():
         return None
     record = read_json(path)
-    if record["settings"] != run:
+    if settings(**record["settings"]) != run:
         raise ValueError(f"{path} holds other settings than its name says: {record['settings']} != {run}")
     if record["epochs"] < epochs:
         return None
@@ -206,12 +231,17 @@ def _code_version() -> str:
 CODE_VERSION = _code_version()  # read once: the code this process runs, not what is checked out later
 
 
-def datasets(run: dict, data_dir=None):
-    """``((x_train, y_train), (x_test, y_test))`` of ``run``: the first ``train_images`` and ``test_images``."""
-    cifar = data.load_cifar10(data_dir)
-    train = (cifar.train.x[: run["train_images"]], cifar.train.y[: run["train_images"]])
-    test = (cifar.test.x[: run["test_images"]], cifar.test.y[: run["test_images"]])
-    return train, test
+def datasets(run: dict, data_dir=None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """``{"train": (x, y), "validation": ..., "test": ...}`` of ``run``: the first ``train_images`` of
+    the training set, its last ``validation_images`` (only when > 0), the first ``test_images`` of the
+    test set; uint8 NHWC images and integer labels."""
+    cifar = data.load_cifar100(data_dir) if run["dataset"] == "cifar100" else data.load_cifar10(data_dir)
+    n, v = run["train_images"], run["validation_images"]
+    out = {"train": (cifar.train.x[:n], cifar.train.y[:n])}
+    if v:
+        out["validation"] = (cifar.train.x[-v:], cifar.train.y[-v:])
+    out["test"] = (cifar.test.x[: run["test_images"]], cifar.test.y[: run["test_images"]])
+    return out
 
 
 def train(
@@ -220,9 +250,11 @@ def train(
     """Train ``run`` for ``epochs`` epochs (reusing or resuming), record it, return its record.
 
     The record's ``history`` holds per epoch ``train_loss`` and ``train_error``
-    (running means over the epoch's augmented batches), ``test_loss`` and
-    ``test_error`` (after the epoch, on the test images), ``epoch_seconds``
-    and cumulative ``wall_seconds`` (training plus that evaluation).
+    (running means over the epoch's batches), ``test_loss`` and ``test_error``
+    (after the epoch, on the test images) or, with a validation split,
+    ``validation_loss`` and ``validation_error`` instead and the test set once
+    at the end in ``final_test``; ``epoch_seconds`` and cumulative
+    ``wall_seconds`` (training plus the per-epoch evaluation).
     ``snapshot_epochs``: epochs after which :class:`Snapshot` saves the
     convolutions beside the record.
     """
@@ -239,7 +271,8 @@ def train(
             f"run {name(run)} is recorded but its snapshots after epochs {missing} are missing and its checkpoint "
             f"in {folder} is past them: delete {record_path(run, experiment, profile)} to train it again."
         )
-    (x, y), (x_test, y_test) = datasets(run, data_dir)
+    splits = datasets(run, data_dir)
+    (x, y), evaluated = splits["train"], "validation" if "validation" in splits else "test"
     mean, std = inputs.channel_stats(x)
     first = training.finished_epochs(folder)
     batches = inputs.training_batches(
@@ -250,7 +283,8 @@ def train(
     stem = record_path(run, experiment, profile).with_suffix("")
     training.fit(
         model, batches, epochs=epochs, run_dir=folder, steps_per_epoch=len(x) // run["batch_size"],
-        validation_data=(inputs.standardize(x_test, mean, std), y_test), validation_batch_size=1000,
+        validation_data=(inputs.standardize(splits[evaluated][0], mean, std), splits[evaluated][1]),
+        validation_batch_size=1000,
         callbacks=[Snapshot(stem, snapshot_epochs)], shuffle=False, verbose=verbose,
     )
     history = training.read_history(folder)
@@ -264,8 +298,8 @@ def train(
         "history": {
             "train_loss": history["loss"],
             "train_error": [1 - a for a in history["accuracy"]],
-            "test_loss": history["val_loss"],
-            "test_error": [1 - a for a in history["val_accuracy"]],
+            f"{evaluated}_loss": history["val_loss"],
+            f"{evaluated}_error": [1 - a for a in history["val_accuracy"]],
             "epoch_seconds": history["epoch_seconds"],
             "wall_seconds": history["wall_seconds"],
         },
@@ -273,5 +307,9 @@ def train(
         "versions": versions(),
         "code_version": CODE_VERSION,
     }
+    if evaluated == "validation":  # the test set once, at the end
+        loss, accuracy = model.evaluate(inputs.standardize(splits["test"][0], mean, std), splits["test"][1],
+                                        batch_size=1000, verbose=0)
+        record["final_test"] = {"loss": loss, "error": 1 - accuracy}
     write_json(record_path(run, experiment, profile), record)
     return load(run, epochs, experiment, profile)

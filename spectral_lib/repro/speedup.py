@@ -144,7 +144,7 @@ def kernel_gap(run: dict, steps: int, data_dir=None) -> list[float]:
     take the same steps, so the gap stays at float round-off; Adam's per-coordinate scaling is
     not invariant to the change of basis, so with Adam it grows (PAPER.md section 4).
     """
-    (x, y), _ = runs.datasets(run, data_dir)
+    x, y = runs.datasets(run, data_dir)["train"]
     mean, std = inputs.channel_stats(x)
     batches = inputs.training_batches(x, y, batch_size=run["batch_size"], seed=run["seed"],
                                       epochs=-(-steps * run["batch_size"] // len(x)), mean=mean, std=std,
