@@ -136,6 +136,7 @@ def test_a_validation_split_is_evaluated_every_epoch_and_the_test_set_once(tmp_p
     assert set(record["history"]) == {"train_loss", "train_error", "validation_loss", "validation_error",
                                       "epoch_seconds", "wall_seconds"}
     assert len(record["history"]["validation_error"]) == 2 and 0 <= record["final_test"]["error"] <= 1
+    assert "final_test" not in runs.load(run, 1, "99_v", "smoke")  # it belongs to epoch 2
     model = runs.build_model(run)
     assert model.output_shape == (None, 100)
     assert not any(isinstance(layer, SpectralPooling2D) and layer.frequency_dropout for layer in model.layers)

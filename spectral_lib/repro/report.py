@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from spectral_lib.repro.profiles import REFERENCE, project_root
+from spectral_lib.repro.speedup import ARCHITECTURES
 from spectral_lib.repro.results import read_json
 
 START = "<!-- results:start: written by `python -m spectral_lib.repro.report` from results/; do not edit by hand -->"
@@ -80,7 +81,7 @@ def _items(timings: dict) -> list[str]:
             )
     if fig5:
         for row in fig5["speedup"]:
-            name = f"{_ARCH[row['architecture']]} {row['kernel_size']}x{row['kernel_size']}"
+            name = f"{ARCHITECTURES[row['architecture']]} {row['kernel_size']}x{row['kernel_size']}"
             paper = _paper_speedup(fig5, row)
             ours = "no speed-up defined" if row["epochs"] is None else (
                 f"speed-up {row['epochs']['mean']:.2f}x in epochs ({row['epochs']['n']} seed(s)), "
@@ -125,9 +126,6 @@ def _fig4a_table(fig4a: dict) -> list[str]:
     return lines
 
 
-_ARCH = {"generic": "Generic", "deep": "Deep", "spectral_pooling": "Sp. Pooling"}
-
-
 def _paper_speedup(fig5: dict, row: dict) -> float:
     return next(p["speedup"] for p in fig5["paper"]
                 if (p["architecture"], p["kernel_size"]) == (row["architecture"], row["kernel_size"]))
@@ -138,7 +136,7 @@ def _fig5_section(fig5: dict) -> list[str]:
     runs = fig5["runs"]
     hours = sum(r["wall_seconds"][-1] for r in runs) / 3600
     data = "; ".join(
-        f"{_ARCH[a]}: {c['train_images']} training images, {c['test_images']} test images, {c['epochs']} epochs, "
+        f"{ARCHITECTURES[a]}: {c['train_images']} training images, {c['test_images']} test images, {c['epochs']} epochs, "
         f"batch {c['batch_size']}, {c['seeds']} seed(s)" for a, c in cells.items()
     )
     lines = [
@@ -162,7 +160,7 @@ def _fig5_section(fig5: dict) -> list[str]:
         e, t = row["epochs"], row["seconds"]
         mean = "-" if e is None else f"{e['mean']:.2f}" + ("" if e["std"] is None else f" +- {e['std']:.2f}")
         wall = "-" if t is None else f"{t['mean']:.2f}"
-        lines.append(f"| {_ARCH[row['architecture']]} | {row['kernel_size']}x{row['kernel_size']} | {per_seed} | {mean} "
+        lines.append(f"| {ARCHITECTURES[row['architecture']]} | {row['kernel_size']}x{row['kernel_size']} | {per_seed} | {mean} "
                      f"| {wall} | {_paper_speedup(fig5, row)} | {_fig5_holds(row)} |")
     c = fig5["controls"]
     gaps = "; ".join(f"{name}: {g[0]:.1e} after step 1, {g[-1]:.1e} after step {len(g)}" for name, g in c["kernel_gap"].items())
@@ -254,7 +252,7 @@ def _formulations(form: dict) -> list[str]:
 
 def _harness(bench: dict) -> list[str]:
     rows = "; ".join(
-        f"{_ARCH[r['architecture']]} {r['kernel_size']}x{r['kernel_size']}: {r['harness_images_per_s']:.0f} vs "
+        f"{ARCHITECTURES[r['architecture']]} {r['kernel_size']}x{r['kernel_size']}: {r['harness_images_per_s']:.0f} vs "
         f"{r['bare_images_per_s']:.0f} img/s, {r['ratio']:.2f}x" for r in bench["rows"]
     )
     low = min(r["ratio"] for r in bench["rows"])

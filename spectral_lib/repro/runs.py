@@ -160,7 +160,9 @@ def load(run: dict, epochs: int, experiment: str, profile: str) -> dict | None:
         raise ValueError(f"{path} holds other settings than its name says: {record['settings']} != {run}")
     if record["epochs"] < epochs:
         return None
-    record["history"] = {k: v[:epochs] for k, v in record["history"].items()}
+    if epochs < record["epochs"]:
+        record["history"] = {k: v[:epochs] for k, v in record["history"].items()}
+        record.pop("final_test", None)  # measured after the last recorded epoch, not after `epochs`
     record["epochs"] = epochs
     return record
 
