@@ -85,22 +85,34 @@ def deep(
 
 def spectral_pooling_net(
     num_layers=3, gamma=0.85, alpha=0.3, beta=0.15, num_classes=10, input_shape=(32, 32, 3),
-    conv="spatial", kernel_size=3, weight_decay=0.0, seed=0, orthonormal=True,
+    conv="spatial", kernel_size=3, weight_decay=0.0, seed=0, orthonormal=True, pool="spectral",
 ) -> keras.Model:
     """Spectral pooling network: for m = 1..M, C^(96+32m)_3 (at most 288 filters)
     then SP to floor(gamma H_m) with frequency dropout c_m (training only);
     then C^(96+32M)_1 - C^classes_1 - GA - softmax (logits out). ``alpha=None`` and
-    ``beta=None``: no frequency dropout."""
+    ``beta=None``: no frequency dropout. ``pool="max"``: the matched baseline of
+    Figure 4(b), 3x3 stride-2 max pooling in place of every SP (same depth and
+    widths; maps halve, ceil(H / 2), instead of shrinking by gamma)."""
     make = _conv_factory(conv, weight_decay, orthonormal)
     if (alpha is None) != (beta is None):
         raise ValueError(f"`alpha` and `beta` must both be None (no frequency dropout) or both numbers, "
                          f"got alpha={alpha!r}, beta={beta!r}.")
+    if pool not in ("spectral", "max"):
+        raise ValueError(f"`pool` must be 'spectral' or 'max', got pool={pool!r}.")
+    if pool == "max" and alpha is not None:
+        raise ValueError(f"frequency dropout needs spectral pooling: with pool='max' pass alpha=None and "
+                         f"beta=None, got alpha={alpha!r}, beta={beta!r}.")
     schedule = [None] * num_layers if alpha is None else frequency_dropout_schedule(alpha, beta, num_layers)
     inputs = keras.Input(input_shape)
     x = inputs
     for m, c in enumerate(schedule, start=1):
         x = make(min(96 + 32 * m, 288), kernel_size)(x)
-        x = SpectralPooling2D(factor=gamma, frequency_dropout=c, seed=seed + m)(x)
+        if pool == "max":
+            x = keras.layers.MaxPooling2D(3, 2, padding="same")(x)
+        else:
+            x = SpectralPooling2D(factor=gamma, frequency_dropout=c, seed=seed + m)(x)
     x = make(min(96 + 32 * num_layers, 288), 1)(x)
     x = make(num_classes, 1, activation=None)(x)
-    return keras.Model(inputs, keras.layers.GlobalAveragePooling2D()(x), name=f"spectral_pooling_net_{num_layers}")
+    suffix = "_maxpool" if pool == "max" else ""
+    return keras.Model(inputs, keras.layers.GlobalAveragePooling2D()(x),
+                       name=f"spectral_pooling_net_{num_layers}{suffix}")

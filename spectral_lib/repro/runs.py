@@ -50,6 +50,7 @@ DEFAULTS = {
     "gamma": 0.85,
     "alpha": 0.3,
     "beta": 0.15,
+    "pooling": "spectral",  # spectral_pooling only: spectral | max (the matched baseline, alpha = beta = None)
     "parameterization": "spatial",  # spatial (Conv2D) | spectral (SpectralConv2D)
     "orthonormal": True,  # SpectralConv2D(orthonormal=...)
     "optimizer": "adam",  # adam | sgd
@@ -62,7 +63,7 @@ DEFAULTS = {
     "train_images": 50000,  # the first images of the official training set
     "validation_images": 0,  # held out from the end of the training set; if > 0, evaluated after every epoch
     "test_images": 10000,  # the first images of the official test set; evaluated after every epoch when there
-    "seed": 0,  # is no validation split, else once at the end
+    "seed": 0,  # is no validation split, else once at the end (0: never, e.g. a hyperparameter search)
 }
 # One process builds many models; TensorFlow's warning that each new model's train function is
 # traced again is expected here, not a sign of a slow loop.
@@ -73,6 +74,7 @@ CHOICES = {
     "architecture": ("generic", "deep", "spectral_pooling"),
     "parameterization": ("spatial", "spectral"),
     "optimizer": ("adam", "sgd"),
+    "pooling": ("spectral", "max"),
 }
 
 
@@ -86,7 +88,7 @@ def settings(**overrides) -> dict:
     for key, allowed in CHOICES.items():
         if merged[key] not in allowed:
             raise ValueError(f"`{key}` must be one of {allowed}, got {key}={merged[key]!r}.")
-    for key in ("kernel_size", "batch_size", "train_images", "test_images"):
+    for key in ("kernel_size", "batch_size", "train_images"):
         if isinstance(merged[key], bool) or not isinstance(merged[key], int) or merged[key] < 1:
             raise ValueError(f"`{key}` must be a positive int, got {key}={merged[key]!r}.")
     if not merged["learning_rate"] > 0:
@@ -94,21 +96,26 @@ def settings(**overrides) -> dict:
     if merged["validation_images"] < 0 or merged["train_images"] + merged["validation_images"] > 50000:
         raise ValueError(f"`train_images` + `validation_images` must be at most the 50000 training images, got "
                          f"train_images={merged['train_images']}, validation_images={merged['validation_images']}.")
-    if merged["test_images"] > 10000:
-        raise ValueError(f"`test_images` must be at most 10000, got test_images={merged['test_images']}.")
+    if isinstance(merged["test_images"], bool) or merged["test_images"] not in range(10001):
+        raise ValueError(f"`test_images` must be an int in 0..10000, got test_images={merged['test_images']!r}.")
+    if not merged["test_images"] and not merged["validation_images"]:
+        raise ValueError("`test_images=0` needs a validation split to evaluate: set `validation_images` > 0.")
     if any(isinstance(e, bool) or not isinstance(e, int) or e < 1 for e in merged["learning_rate_drops"]):
         raise ValueError(f"`learning_rate_drops` must be positive epochs, got {merged['learning_rate_drops']!r}.")
     return merged
 
 
 def name(run: dict) -> str:
-    """``generic3x3-spectral-adam-seed0-<digest>``: readable, and unique for the settings."""
+    """``generic3x3-spectral-adam-seed0-<digest>``: readable, and unique for the settings (CIFAR-100 runs
+    start with ``cifar100-``, max-pooling baselines of the spectral-pooling net say ``-maxpool``)."""
     changed = {k: v for k, v in sorted(run.items()) if v != DEFAULTS[k]}
     digest = hashlib.sha1(json.dumps(changed, sort_keys=True).encode()).hexdigest()[:8]
     k = run["kernel_size"]
     arm = run["parameterization"] + ("" if run["orthonormal"] or run["parameterization"] == "spatial" else "-raw")
     optimizer = run["optimizer"] + (f"-momentum{run['momentum']:g}" if run["momentum"] else "")
-    return f"{run['architecture']}{k}x{k}-{arm}-{optimizer}-seed{run['seed']}-{digest}"
+    dataset = "cifar100-" if run["dataset"] == "cifar100" else ""
+    pooling = "-maxpool" if run["pooling"] == "max" else ""
+    return f"{dataset}{run['architecture']}{k}x{k}{pooling}-{arm}-{optimizer}-seed{run['seed']}-{digest}"
 
 
 def build_model(run: dict) -> keras.Model:
@@ -122,7 +129,7 @@ def build_model(run: dict) -> keras.Model:
         model = models.deep(**common)
     else:
         model = models.spectral_pooling_net(num_layers=run["num_layers"], gamma=run["gamma"], alpha=run["alpha"],
-                                            beta=run["beta"], seed=run["seed"], **common)
+                                            beta=run["beta"], pool=run["pooling"], seed=run["seed"], **common)
     learning_rate = run["learning_rate"]
     if run["learning_rate_drops"]:
         steps = run["train_images"] // run["batch_size"]
@@ -235,19 +242,38 @@ CODE_VERSION = _code_version()  # read once: the code this process runs, not wha
 
 def datasets(run: dict, data_dir=None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """``{"train": (x, y), "validation": ..., "test": ...}`` of ``run``: the first ``train_images`` of
-    the training set, its last ``validation_images`` (only when > 0), the first ``test_images`` of the
-    test set; uint8 NHWC images and integer labels."""
+    the training set, its last ``validation_images`` and the first ``test_images`` of the test set
+    (each only when > 0); uint8 NHWC images and integer labels."""
     cifar = data.load_cifar100(data_dir) if run["dataset"] == "cifar100" else data.load_cifar10(data_dir)
     n, v = run["train_images"], run["validation_images"]
     out = {"train": (cifar.train.x[:n], cifar.train.y[:n])}
     if v:
         out["validation"] = (cifar.train.x[-v:], cifar.train.y[-v:])
-    out["test"] = (cifar.test.x[: run["test_images"]], cifar.test.y[: run["test_images"]])
+    if run["test_images"]:
+        out["test"] = (cifar.test.x[: run["test_images"]], cifar.test.y[: run["test_images"]])
     return out
 
 
+def with_preprocessing(model: keras.Model, mean, std) -> keras.Model:
+    """``model`` behind its input standardization ``(x - mean) / std``: a model of raw images
+    (the official uint8 arrays as float32, 0-255, NHWC) that carries its own preprocessing."""
+    images = keras.Input(model.input_shape[1:], name="images")
+    x = keras.layers.Normalization(mean=mean, variance=np.square(std), name="standardize")(images)
+    return keras.Model(images, model(x), name=f"{model.name}_raw_images")
+
+
+def save_model(model: keras.Model, path: Path) -> Path:
+    """``model.save(path)``, written atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.tmp.keras")
+    model.save(tmp)
+    tmp.replace(path)
+    return path
+
+
 def train(
-    run: dict, epochs: int, experiment: str, profile: str, *, data_dir=None, snapshot_epochs=(), verbose=0,
+    run: dict, epochs: int, experiment: str, profile: str, *, data_dir=None, snapshot_epochs=(), export=None,
+    callbacks=(), verbose=0,
 ) -> dict:
     """Train ``run`` for ``epochs`` epochs (reusing or resuming), record it, return its record.
 
@@ -258,20 +284,24 @@ def train(
     at the end in ``final_test``; ``epoch_seconds`` and cumulative
     ``wall_seconds`` (training plus the per-epoch evaluation).
     ``snapshot_epochs``: epochs after which :class:`Snapshot` saves the
-    convolutions beside the record.
+    convolutions beside the record. ``export``: a ``.keras`` path where the
+    trained model is saved :func:`with_preprocessing`. ``callbacks``: more Keras
+    callbacks, run after each epoch's checkpoint (e.g. a search's pruner).
     """
     run = settings(**run)
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"`epochs` must be a positive int, got epochs={epochs!r}.")
     missing = [e for e in snapshot_epochs if not snapshot_path(run, e, experiment, profile).exists()]
+    unexported = export is not None and not Path(export).exists()
     record = load(run, epochs, experiment, profile)
-    if record is not None and not missing:
+    if record is not None and not missing and not unexported:
         return record
     folder = run_dir(run, experiment, profile)
-    if record is not None and training.finished_epochs(folder) < min(missing):
+    if record is not None and training.finished_epochs(folder) < min(missing, default=record["epochs"]):
+        lost = f"its snapshots after epochs {missing} are" if missing else f"its exported model {export} is"
         raise RuntimeError(
-            f"run {name(run)} is recorded but its snapshots after epochs {missing} are missing and its checkpoint "
-            f"in {folder} is past them: delete {record_path(run, experiment, profile)} to train it again."
+            f"run {name(run)} is recorded but {lost} missing and its checkpoint in {folder} cannot give "
+            f"them: delete {record_path(run, experiment, profile)} to train it again."
         )
     splits = datasets(run, data_dir)
     (x, y), evaluated = splits["train"], "validation" if "validation" in splits else "test"
@@ -287,8 +317,10 @@ def train(
         model, batches, epochs=epochs, run_dir=folder, steps_per_epoch=len(x) // run["batch_size"],
         validation_data=(inputs.standardize(splits[evaluated][0], mean, std), splits[evaluated][1]),
         validation_batch_size=1000,
-        callbacks=[Snapshot(stem, snapshot_epochs)], shuffle=False, verbose=verbose,
+        callbacks=[Snapshot(stem, snapshot_epochs), *callbacks], shuffle=False, verbose=verbose,
     )
+    if export is not None:
+        save_model(with_preprocessing(model, mean, std), Path(export))
     history = training.read_history(folder)
     done = len(history["epoch"])
     record = {
@@ -309,7 +341,7 @@ def train(
         "versions": versions(),
         "code_version": CODE_VERSION,
     }
-    if evaluated == "validation":  # the test set once, at the end
+    if evaluated == "validation" and "test" in splits:  # the test set once, at the end
         loss, accuracy = model.evaluate(inputs.standardize(splits["test"][0], mean, std), splits["test"][1],
                                         batch_size=1000, verbose=0)
         record["final_test"] = {"loss": loss, "error": 1 - accuracy}
