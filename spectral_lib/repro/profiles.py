@@ -67,6 +67,29 @@ PROFILES: dict[str, dict[str, dict]] = {
     # Figure 3: the Generic 3x3 Adam pair of seed 0 from 04 (reused), its convolutions and Adam moments
     # saved after `epoch` epochs.
     "05_fig3": {"smoke": {"epoch": 2}, "cpu": {"epoch": 10}, "paper": {"epoch": 10}},
+    # Figure 4(b)'s hyperparameter search (search.py): `trials` finished trials, the first
+    # `startup_trials` random; each trains the spectral-pooling net on the first `train_images` of the
+    # training set for `epochs` and scores the last `validation_images` of it; M at most `max_layers`.
+    "06_search": {
+        "smoke": {"dataset": "cifar10", "trials": 2, "startup_trials": 1, "max_layers": 2, "train_images": 64,
+                  "validation_images": 32, "epochs": 2, "batch_size": 32, "seed": 0},
+        "cpu": {"dataset": "cifar10", "trials": 20, "startup_trials": 8, "max_layers": 4, "train_images": 3000,
+                "validation_images": 1000, "epochs": 4, "batch_size": 64, "seed": 0},
+        # The paper does not state its number of trials or the epochs of a trial.
+        "paper": {"dataset": "cifar10", "trials": 50, "startup_trials": 10, "max_layers": 15,
+                  "train_images": 45000, "validation_images": 5000, "epochs": 150, "batch_size": 128, "seed": 0},
+    },
+    # Figure 4(b)'s table (table.py): every variant on both datasets, trained on the first
+    # `train_images` with the last `validation_images` of the training set held out, for `epochs`
+    # (learning rate divided by 10 at 2/3 and 14/15 of them), then tested on the first `test_images`.
+    "07_table4b": {
+        "smoke": {"train_images": 64, "validation_images": 32, "test_images": 64, "epochs": 2, "batch_size": 32,
+                  "max_layers": 2},
+        "cpu": {"train_images": 10000, "validation_images": 5000, "test_images": 10000, "epochs": 6,
+                "batch_size": 128, "max_layers": 4},
+        "paper": {"train_images": 45000, "validation_images": 5000, "test_images": 10000, "epochs": 150,
+                  "batch_size": 128, "max_layers": 15},
+    },
 }
 
 

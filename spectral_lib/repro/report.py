@@ -12,10 +12,12 @@ from pathlib import Path
 
 from spectral_lib.repro.profiles import REFERENCE, project_root
 from spectral_lib.repro.speedup import ARCHITECTURES
+from spectral_lib.repro.table import DATASETS, PUBLISHED, VARIANTS
 from spectral_lib.repro.results import read_json
 
 START = "<!-- results:start: written by `python -m spectral_lib.repro.report` from results/; do not edit by hand -->"
 END = "<!-- results:end -->"
+PAPER_T4B = {"cifar10": PUBLISHED[-1][1], "cifar100": PUBLISHED[-1][2]}
 
 
 def _load(name: str) -> dict | None:
@@ -45,6 +47,7 @@ def _fig5_holds(row: dict) -> str:
 def _items(timings: dict) -> list[str]:
     fig1, fig2, fig4a = _load("01_fig1"), _load("02_fig2"), _load("03_fig4a")
     fig5, fig3 = _load("04_fig5"), _load("05_fig3")
+    found, t4b = _load("06_search"), _load("07_table4b")
     lines = [
         "| paper item | notebook | what we measured | paper | holds |",
         "|---|---|---|---|---|",
@@ -101,6 +104,24 @@ def _items(timings: dict) -> list[str]:
                 f"moments (qualitative) | sparser through training: {'yes' if v['sparser_beyond_initial_gap'] else 'no'}; "
                 f"fewer large moments: {'yes' if v['fewer_large_moments'] else 'no'} |"
             )
+    if found and found["best"]:
+        b = found["best"]
+        lines.append(
+            f"| Figure 4(b) search | `06_search_bayesian_hyperparameters` | best of {len(found['trials'])} trials: "
+            f"validation error {100 * b['value']:.1f} % with gamma {b['params']['gamma']:.2f}, M "
+            f"{b['params']['num_layers']}, alpha {b['params']['alpha']:.2f}, beta {b['params']['beta']:.2f}, momentum "
+            f"{b['momentum']:.3f}, learning rate {b['params']['learning_rate']:.4f} | gamma 0.85, alpha 0.30, beta 0.15, "
+            f"momentum 0.95, learning rate 0.0088 | see the notebook: short trials |"
+        )
+    if t4b:
+        for r in t4b["rows"]:
+            if r["variant"] == "spectral_pooling":
+                paper, ours = PAPER_T4B[r["dataset"]], 100 * r["test_error"]
+                holds = "yes" if ours <= paper + 1 else f"no, {ours - paper:+.1f} points"
+                lines.append(
+                    f"| Figure 4(b) | `07_table4b_cifar_spectral_pooling` | {DATASETS[r['dataset']]}: test error "
+                    f"{ours:.2f} % after {r['epochs']} epochs on {r['train_images']} images | {paper} % | {holds} |"
+                )
     lines.append("")
     if timings:
         runs = ", ".join(f"`{name}` {_minutes(s)}" for name, s in timings["notebooks"].items())
@@ -175,6 +196,66 @@ def _fig5_section(fig5: dict) -> list[str]:
         f"trained on the same batches: {gaps}. Largest difference between the recorded SGD arms' test errors: {sgd}. "
         f"Adam with the raw half-plane coefficients (`orthonormal=False`): speed-up {text(c['adam_seed0_raw'])}, "
         f"against {text(c['adam_seed0_orthonormal'])} with the orthonormal ones.",
+    ]
+    return lines
+
+
+def _search_section(found: dict) -> list[str]:
+    c, trials = found["config"], found["trials"]
+    states = {s: sum(t["state"] == s for t in trials) for s in ("COMPLETE", "PRUNED", "FAIL")}
+    minutes = sum(t["seconds"] or 0 for t in trials) / 60
+    lines = [
+        f"Profile `{found['profile']}` on {found['machine']}: {len(trials)} trials of the {c['trials']} planned "
+        f"({states['COMPLETE']} complete, "
+        f"{states['PRUNED']} pruned, {states['FAIL']} killed and retried), {minutes:.0f} min in all "
+        f"(`results/06_search.json`). Optuna `GPSampler` after {c['startup_trials']} random trials, `MedianPruner`; "
+        f"each trial trains on the first {c['train_images']} CIFAR-10 training images for {c['epochs']} epochs "
+        f"(batch {c['batch_size']}) and scores the validation error on the last {c['validation_images']}; M at most "
+        f"{c['max_layers']}. The paper does not state its number of trials or their length.",
+        "",
+        "| hyperparameter | best trial | paper |",
+        "|---|---|---|",
+    ]
+    best = found["best"]
+    if best:
+        ours = {**best["params"], "momentum": best["momentum"]}
+        for key in ("gamma", "num_layers", "alpha", "beta", "weight_decay", "momentum", "learning_rate"):
+            paper = found["paper_optimum"].get(key)
+            lines.append(f"| {key} | {ours[key]:.4g} | {'not stated' if paper is None else f'{paper:g}'} |")
+        lines += ["", f"Best validation error {100 * best['value']:.1f} % (trial {best['number']})."]
+    return lines
+
+
+def _table_section(t4b: dict) -> list[str]:
+    s, h = t4b["settings"], t4b["hyperparameters"]
+    minutes = sum(r["minutes"] for r in t4b["rows"])
+    machine = t4b["runs"][0]["machine"] if t4b["runs"] else t4b["machine"]
+    lines = [
+        f"Profile `{t4b['profile']}` on {machine}: every run {s['epochs']} epochs on the first {s['train_images']} "
+        f"training images (the last {s['validation_images']} held out for validation), batch {s['batch_size']}, SGD "
+        f"with momentum {h['momentum']}, learning rate {h['learning_rate']} divided by 10 at 2/3 and 14/15 of the "
+        f"epochs, weight decay {h['weight_decay']:.2g}, M = {h['num_layers']}, gamma {h['gamma']}, no augmentation; "
+        f"test error on the first {s['test_images']} test images, once at the end; {minutes:.0f} min of training in "
+        f"all (`results/07_table4b.json`). The paper: 150 epochs on the full training set.",
+        "",
+        "| method | CIFAR-10 | CIFAR-100 |",
+        "|---|---|---|",
+    ]
+    lines += [f"| {method} (paper) | {c10:.2f} % | {c100:.2f} % |" for method, c10, c100 in t4b["published"]]
+    for variant, label in VARIANTS.items():
+        err = {r["dataset"]: f"{100 * r['test_error']:.2f} %" for r in t4b["rows"] if r["variant"] == variant}
+        lines.append(f"| {label} (ours) | {err.get('cifar10', '-')} | {err.get('cifar100', '-')} |")
+    ours = {r["dataset"]: 100 * r["test_error"] for r in t4b["rows"] if r["variant"] == "spectral_pooling"}
+    gap = "; ".join(f"{DATASETS[d]} {ours[d]:.2f} % against {PAPER_T4B[d]} % ({ours[d] - PAPER_T4B[d]:+.1f} points)"
+                    for d in ours)
+    ref = t4b["reference_model"]
+    lines += [
+        "",
+        f"Gap to the paper: {gap}.",
+        "",
+        f"The CIFAR-10 model is `{ref['path']}` ({ref['megabytes']:.1f} MB): it takes raw images (the official uint8 "
+        f"arrays as float32, 0-255) and carries its own standardization; `keras.saving.load_model` after `import "
+        f"spectral_lib` gives {100 * ref['test_error']:.2f} % on the {ref['test_images']} test images.",
     ]
     return lines
 
@@ -281,6 +362,12 @@ def block() -> str:
     fig5 = _load("04_fig5")
     if fig5:
         lines += ["### Figure 5: speed-up of the spectral parameterization", ""] + _fig5_section(fig5) + [""]
+    found = _load("06_search")
+    if found:
+        lines += ["### Figure 4(b): the hyperparameter search", ""] + _search_section(found) + [""]
+    t4b = _load("07_table4b")
+    if t4b:
+        lines += ["### Figure 4(b): CIFAR-10 and CIFAR-100 test error", ""] + _table_section(t4b) + [""]
     bench = _load("benchmark_pooling")
     if bench:
         lines += ["### Speed of the layers", ""] + _benchmark(bench) + [""]

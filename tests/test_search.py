@@ -1,0 +1,164 @@
+"""The hyperparameter search: the paper's space, trials that never see the test set, reuse, resume after
+a fresh storage or a killed worker, and two workers sharing one SQLite study."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import optuna
+import pytest
+
+from spectral_lib.repro import profiles, runs, search
+
+TINY = {"dataset": "cifar10", "trials": 3, "startup_trials": 3, "max_layers": 2, "train_images": 32,
+        "validation_images": 16, "epochs": 1, "batch_size": 16, "seed": 0}
+
+# A worker process on 48 random CIFAR-like images, its project root in argv[1].
+WORKER = textwrap.dedent("""
+    import sys
+    import numpy as np
+    from spectral_lib.repro import profiles, runs, search
+    root, storage, worker, config = sys.argv[1], sys.argv[2], int(sys.argv[3]), eval(sys.argv[4])
+    from pathlib import Path
+    profiles.project_root = runs.project_root = lambda: Path(root)
+    profiles.PROFILES[search.EXPERIMENT]["smoke"] = config
+    rng = np.random.default_rng(0)
+    x, y = rng.integers(0, 256, (48, 32, 32, 3), dtype=np.uint8), rng.integers(0, 10, 48)
+    runs.datasets = lambda run, data_dir=None: {"train": (x[:32], y[:32]), "validation": (x[32:], y[32:])}
+    search.search("smoke", storage=storage, worker=worker, heartbeat_seconds=1, grace_seconds=2)
+""")
+
+
+def test_the_space_is_the_papers():
+    space = search.distributions({"max_layers": 15})
+    assert (space["gamma"].low, space["gamma"].high) == (0.25, 0.85)
+    assert (space["num_layers"].low, space["num_layers"].high) == (1, 15)
+    assert (space["alpha"].low, space["alpha"].high) == (space["beta"].low, space["beta"].high) == (0.0, 0.8)
+    assert (space["weight_decay"].low, space["weight_decay"].high) == (1e-5, 1e-2)
+    # momentum in [1 - 0.1^0.5, 1 - 0.1^2], searched as 1 - momentum on a log scale
+    assert np.isclose(1 - space["one_minus_momentum"].high, 1 - 0.1**0.5)
+    assert np.isclose(1 - space["one_minus_momentum"].low, 0.99)
+    assert (space["learning_rate"].low, space["learning_rate"].high) == (1e-4, 0.1)
+    assert search.distributions({"max_layers": 4})["num_layers"].high == 4
+
+
+def test_paper_schedule_drops_at_two_thirds_and_fourteen_fifteenths():
+    assert search.paper_drops(150) == (100, 140)
+    assert search.paper_drops(30) == (20, 28)
+    assert search.paper_drops(4) == (3,)  # round(14 * 4 / 15) = 4 is the last epoch: no drop after it
+    assert search.paper_drops(1) == ()
+
+
+def test_a_trial_trains_with_sgd_on_the_validation_split_and_never_loads_the_test_set():
+    params = {"gamma": 0.6, "num_layers": 2, "alpha": 0.4, "beta": 0.1, "weight_decay": 1e-4,
+              "one_minus_momentum": 0.05, "learning_rate": 0.01}
+    run = search.trial_run(params, {**TINY, "epochs": 6})
+    assert run["test_images"] == 0 and run["validation_images"] == 16
+    assert run["optimizer"] == "sgd" and np.isclose(run["momentum"], 0.95) and not run["augmentation"]
+    assert run["learning_rate_drops"] == (4,) and run["architecture"] == "spectral_pooling"
+    assert (run["gamma"], run["num_layers"], run["alpha"], run["beta"]) == (0.6, 2, 0.4, 0.1)
+
+
+class _Trial:
+    def __init__(self):
+        self.reported = []
+
+    def report(self, value, step):
+        self.reported.append((step, value))
+
+    def should_prune(self):
+        return True
+
+
+def test_the_pruner_stops_a_trial_but_never_after_its_last_epoch():
+    callback = search._Pruning(_Trial())
+    callback.set_params({"epochs": 3})
+    with pytest.raises(optuna.TrialPruned):
+        callback.on_epoch_end(0, {"val_accuracy": 0.25})
+    callback.on_epoch_end(2, {"val_accuracy": 0.5})
+    assert callback.trial.reported == [(1, 0.75), (3, 0.5)]
+
+
+@pytest.fixture
+def tiny_search(tmp_path, monkeypatch):
+    """The smoke search on 48 random images in a project root in tmp_path."""
+    monkeypatch.setattr(profiles, "project_root", lambda: tmp_path)
+    monkeypatch.setattr(runs, "project_root", lambda: tmp_path)
+    monkeypatch.setitem(profiles.PROFILES[search.EXPERIMENT], "smoke", dict(TINY))
+    rng = np.random.default_rng(0)
+    x, y = rng.integers(0, 256, (48, 32, 32, 3), dtype=np.uint8), rng.integers(0, 10, 48)
+    monkeypatch.setattr(runs, "datasets", lambda run, data_dir=None: {"train": (x[:32], y[:32]),
+                                                                      "validation": (x[32:], y[32:])})
+    return tmp_path
+
+
+def test_a_finished_search_is_reused_and_a_fresh_storage_continues_it(tiny_search, monkeypatch):
+    first = search.search("smoke")
+    assert [t["state"] for t in first["trials"]] == ["COMPLETE"] * 3
+    assert first["best"]["value"] == min(t["value"] for t in first["trials"])
+    for t in first["trials"]:  # each trial is a recorded run, scored on its validation error only
+        record = runs.load(search.trial_run(t["params"], TINY), 1, search.EXPERIMENT, "smoke")
+        assert record["history"]["validation_error"][-1] == t["value"] and "final_test" not in record
+
+    db = tiny_search / "runs/smoke/06_search/study.db"
+    db.unlink()
+    assert search.search("smoke")["trials"] == first["trials"]  # reused from the results file
+    assert not db.exists()
+
+    monkeypatch.setitem(profiles.PROFILES[search.EXPERIMENT], "smoke", {**TINY, "trials": 4})
+    longer = search.search("smoke")  # a fresh storage, seeded with the 3 recorded trials
+    assert [t["number"] for t in longer["trials"]] == [0, 1, 2, 3]
+    assert [t["params"] for t in longer["trials"][:3]] == [t["params"] for t in first["trials"]]
+    assert longer["trials"][3]["params"] not in [t["params"] for t in first["trials"]]
+
+    monkeypatch.setitem(profiles.PROFILES[search.EXPERIMENT], "smoke", {**TINY, "epochs": 2})
+    with pytest.raises(ValueError, match="other settings"):
+        search.search("smoke")
+
+
+def _worker(root, storage, worker, config):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    return subprocess.Popen([sys.executable, "-c", WORKER, str(root), storage, str(worker), repr(config)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def test_two_workers_share_one_sqlite_study_without_losing_or_repeating_trials(tmp_path):
+    storage = f"sqlite:///{tmp_path / 'shared.db'}"
+    workers = [_worker(tmp_path, storage, k, {**TINY, "trials": 6, "startup_trials": 6}) for k in (0, 1)]
+    for w in workers:
+        out, _ = w.communicate(timeout=600)
+        assert w.returncode == 0, out
+    study = optuna.load_study(study_name="spectral-pooling-cifar10", storage=storage)
+    trials = study.get_trials()
+    numbers = sorted(t.number for t in trials)
+    assert numbers == list(range(len(trials)))  # none lost
+    complete = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE]
+    assert 6 <= len(complete) <= 7  # each worker stops once 6 have finished; one may be finishing its last
+    params = [tuple(sorted(t.params.items())) for t in complete]
+    assert len(set(params)) == len(params)  # none repeated: the workers' samplers are seeded apart
+
+
+def test_a_killed_worker_s_trial_is_retried_with_its_parameters(tmp_path):
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
+    config = {**TINY, "trials": 2, "startup_trials": 2, "epochs": 30}
+    worker = _worker(tmp_path, storage, 0, config)
+    history = tmp_path / "runs/smoke/06_search"
+    deadline = time.monotonic() + 300
+    while not any(history.glob("*/history.csv")):  # a trial is under way and has finished an epoch
+        assert worker.poll() is None and time.monotonic() < deadline, worker.stdout.read() if worker.poll() else ""
+        time.sleep(0.5)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    time.sleep(3)  # past the grace period: its trial is stale
+    resumed = _worker(tmp_path, storage, 0, {**config, "epochs": 30})
+    out, _ = resumed.communicate(timeout=600)
+    assert resumed.returncode == 0, out
+    trials = optuna.load_study(study_name="spectral-pooling-cifar10", storage=storage).get_trials()
+    killed = [t for t in trials if t.state == optuna.trial.TrialState.FAIL]
+    complete = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE]
+    assert len(killed) == 1 and len(complete) == 2
+    assert killed[0].params in [t.params for t in complete]  # retried, not lost
