@@ -14,7 +14,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
 def test_every_paper_item_of_this_stage_has_a_notebook():
-    assert [nb.name[:2] for nb in NOTEBOOKS] == ["01", "02", "03", "04", "05"]
+    assert [nb.name[:2] for nb in NOTEBOOKS] == ["01", "02", "03", "04", "05", "06", "07"]
     assert {nb.stem.split("_")[0] + "_" + nb.stem.split("_")[1] for nb in NOTEBOOKS} == set(profiles.PROFILES)
 
 
