@@ -1,5 +1,6 @@
 """The speed-up of Figure 5 computed as PAPER.md section 5 defines it, on hand-made curves."""
 
+import numpy as np
 import pytest
 
 from spectral_lib.repro import runs, speedup
@@ -74,3 +75,18 @@ def test_plan_pairs_every_adam_run_with_the_other_arm_and_differs_only_in_parame
     roles = [e["role"] for e in entries]
     assert roles.count("sgd") == 2 and roles.count("momentum") == 2 and roles.count("adam-raw") == 1
     assert len({runs.name(e["run"]) for e in entries}) == len(entries)
+
+
+@pytest.mark.parametrize("optimizer,drifts_apart", [("sgd", False), ("adam", True)])
+def test_kernel_gap_separates_the_change_of_basis_from_round_off(optimizer, drifts_apart, monkeypatch):
+    # PAPER.md 4: with SGD the orthonormal spectral arm takes the spatial arm's steps (its drift is the
+    # round-off drift); Adam's per-coordinate scaling is not basis-invariant (over 10x the round-off drift).
+    rng = np.random.default_rng(0)
+    x, y = rng.integers(0, 256, (32, 32, 32, 3), dtype=np.uint8), rng.integers(0, 10, 32)
+    monkeypatch.setattr(runs, "datasets", lambda run, data_dir=None: {"train": (x, y)})
+    run = runs.settings(optimizer=optimizer, learning_rate=0.01 if optimizer == "sgd" else 1e-3, batch_size=16,
+                        train_images=32, test_images=16, augmentation=False)
+    gaps = speedup.kernel_gap(run, 3)
+    assert len(gaps["spectral"]) == len(gaps["round_off"]) == 3
+    ratio = gaps["spectral"][0] / max(gaps["round_off"][0], 1e-7)
+    assert (ratio > 10) if drifts_apart else (ratio < 10), gaps
