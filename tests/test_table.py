@@ -33,6 +33,7 @@ def test_the_plan_trains_every_variant_on_both_datasets_with_the_paper_s_schedul
         assert (e["export"] is not None) == ((e["dataset"], e["variant"]) == ("cifar10", "spectral_pooling"))
     assert len({runs.name(e["run"]) for e in entries}) == len(entries)
     assert runs.name(entries[3]["run"]).startswith("cifar100-") and "-maxpool-" in runs.name(entries[2]["run"])
+    assert "-nofd-" in runs.name(entries[1]["run"]) and "-nofd-" not in runs.name(entries[0]["run"])
 
 
 def test_the_exported_model_takes_raw_images_and_survives_a_reload(tmp_path):

@@ -107,7 +107,8 @@ def settings(**overrides) -> dict:
 
 def name(run: dict) -> str:
     """``generic3x3-spectral-adam-seed0-<digest>``: readable, and unique for the settings (CIFAR-100 runs
-    start with ``cifar100-``, max-pooling baselines of the spectral-pooling net say ``-maxpool``)."""
+    start with ``cifar100-``; the spectral-pooling net says ``-maxpool`` for its max-pooling baseline and
+    ``-nofd`` without frequency dropout)."""
     changed = {k: v for k, v in sorted(run.items()) if v != DEFAULTS[k]}
     digest = hashlib.sha1(json.dumps(changed, sort_keys=True).encode()).hexdigest()[:8]
     k = run["kernel_size"]
@@ -115,6 +116,8 @@ def name(run: dict) -> str:
     optimizer = run["optimizer"] + (f"-momentum{run['momentum']:g}" if run["momentum"] else "")
     dataset = "cifar100-" if run["dataset"] == "cifar100" else ""
     pooling = "-maxpool" if run["pooling"] == "max" else ""
+    if run["architecture"] == "spectral_pooling" and run["pooling"] == "spectral" and run["alpha"] is None:
+        pooling = "-nofd"  # no frequency dropout
     return f"{dataset}{run['architecture']}{k}x{k}{pooling}-{arm}-{optimizer}-seed{run['seed']}-{digest}"
 
 
