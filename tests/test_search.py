@@ -63,26 +63,6 @@ def test_a_trial_trains_with_sgd_on_the_validation_split_and_never_loads_the_tes
     assert (run["gamma"], run["num_layers"], run["alpha"], run["beta"]) == (0.6, 2, 0.4, 0.1)
 
 
-class _Trial:
-    def __init__(self):
-        self.reported = []
-
-    def report(self, value, step):
-        self.reported.append((step, value))
-
-    def should_prune(self):
-        return True
-
-
-def test_the_pruner_stops_a_trial_but_never_after_its_last_epoch():
-    callback = search._Pruning(_Trial())
-    callback.set_params({"epochs": 3})
-    with pytest.raises(optuna.TrialPruned):
-        callback.on_epoch_end(0, {"val_accuracy": 0.25})
-    callback.on_epoch_end(2, {"val_accuracy": 0.5})
-    assert callback.trial.reported == [(1, 0.75), (3, 0.5)]
-
-
 @pytest.fixture
 def tiny_search(tmp_path, monkeypatch):
     """The smoke search on 48 random images in a project root in tmp_path."""

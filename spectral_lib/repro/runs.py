@@ -276,7 +276,7 @@ def save_model(model: keras.Model, path: Path) -> Path:
 
 def train(
     run: dict, epochs: int, experiment: str, profile: str, *, data_dir=None, snapshot_epochs=(), export=None,
-    callbacks=(), verbose=0,
+    verbose=0,
 ) -> dict:
     """Train ``run`` for ``epochs`` epochs (reusing or resuming), record it, return its record.
 
@@ -288,8 +288,7 @@ def train(
     ``wall_seconds`` (training plus the per-epoch evaluation).
     ``snapshot_epochs``: epochs after which :class:`Snapshot` saves the
     convolutions beside the record. ``export``: a ``.keras`` path where the
-    trained model is saved :func:`with_preprocessing`. ``callbacks``: more Keras
-    callbacks, run after each epoch's checkpoint (e.g. a search's pruner).
+    trained model is saved :func:`with_preprocessing`.
     """
     run = settings(**run)
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
@@ -320,7 +319,7 @@ def train(
         model, batches, epochs=epochs, run_dir=folder, steps_per_epoch=len(x) // run["batch_size"],
         validation_data=(inputs.standardize(splits[evaluated][0], mean, std), splits[evaluated][1]),
         validation_batch_size=1000,
-        callbacks=[Snapshot(stem, snapshot_epochs), *callbacks], shuffle=False, verbose=verbose,
+        callbacks=[Snapshot(stem, snapshot_epochs)], shuffle=False, verbose=verbose,
     )
     if export is not None:
         save_model(with_preprocessing(model, mean, std), Path(export))

@@ -11,8 +11,9 @@ end of the training set; the test set is never loaded.
 
 - Sampler: ``GPSampler`` (a Gaussian process with log expected improvement,
   the nearest to the paper's Spearmint), seeded, after ``startup_trials``
-  random ones. It learns from complete trials only.
-- Pruner: ``MedianPruner`` on the per-epoch validation error.
+  random ones. No pruner: the GP learns from complete trials only, so a
+  pruned trial teaches it nothing and it proposes the same point again (with
+  ``MedianPruner`` it did, 11 times in a row).
 - Storage: any Optuna RDB URL; by default SQLite in
   ``runs/<profile>/06_search/study.db``. Workers on several processes or
   machines that open one storage share the study: that is Optuna's own way to
@@ -33,7 +34,6 @@ import argparse
 import time
 import warnings
 
-import keras
 import numpy as np
 import optuna
 
@@ -42,7 +42,7 @@ from spectral_lib.repro import profiles, results, runs
 EXPERIMENT = "06_search"
 # The optimum the paper reports (PAPER.md section 6); M and weight decay are not stated.
 PAPER = {"gamma": 0.85, "alpha": 0.30, "beta": 0.15, "momentum": 0.95, "learning_rate": 0.0088}
-FINISHED = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
+FINISHED = (optuna.trial.TrialState.COMPLETE,)
 
 
 def paper_drops(epochs: int) -> tuple[int, ...]:
@@ -82,20 +82,6 @@ def trial_run(params: dict, config: dict) -> dict:
     )
 
 
-class _Pruning(keras.callbacks.Callback):
-    """Reports each epoch's validation error to the trial and stops the trial when the pruner says so
-    (never after the last epoch: a finished trial is worth its value)."""
-
-    def __init__(self, trial: optuna.Trial):
-        super().__init__()
-        self.trial = trial
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.trial.report(1 - logs["val_accuracy"], epoch + 1)
-        if epoch + 1 < self.params["epochs"] and self.trial.should_prune():
-            raise optuna.TrialPruned(f"validation error {1 - logs['val_accuracy']:.4f} after epoch {epoch + 1}")
-
-
 def objective(config: dict, profile: str, data_dir=None):
     """The objective of a study: train the trial's run, return its last validation error."""
     space = distributions(config)
@@ -109,8 +95,9 @@ def objective(config: dict, profile: str, data_dir=None):
                 params[key] = trial.suggest_float(key, dist.low, dist.high, log=dist.log)
         run = trial_run(params, config)
         trial.set_user_attr("run", runs.name(run))
-        record = runs.train(run, config["epochs"], EXPERIMENT, profile, data_dir=data_dir,
-                            callbacks=[_Pruning(trial)])
+        record = runs.train(run, config["epochs"], EXPERIMENT, profile, data_dir=data_dir)
+        for epoch, error in enumerate(record["history"]["validation_error"], start=1):
+            trial.report(error, epoch)
         return record["history"]["validation_error"][-1]
 
     return evaluate
@@ -142,8 +129,7 @@ def open_study(config: dict, storage: str, *, worker=0, heartbeat_seconds=60, gr
         )
     seed = int(np.random.SeedSequence([config["seed"], worker]).generate_state(1)[0])
     sampler = optuna.samplers.GPSampler(seed=seed, n_startup_trials=config["startup_trials"])
-    pruner = optuna.pruners.MedianPruner(n_startup_trials=config["startup_trials"], n_warmup_steps=1)
-    return optuna.create_study(storage=rdb, sampler=sampler, pruner=pruner, direction="minimize",
+    return optuna.create_study(storage=rdb, sampler=sampler, direction="minimize",
                                study_name=f"spectral-pooling-{config['dataset']}", load_if_exists=True)
 
 
@@ -171,10 +157,10 @@ def restore(study: optuna.Study, recorded: list[dict], config: dict) -> int:
     space = distributions(config)
     added = 0
     for t in recorded:
-        if t["state"] not in ("COMPLETE", "PRUNED"):
+        if t["state"] != "COMPLETE":
             continue
         study.add_trial(optuna.trial.create_trial(
-            state=optuna.trial.TrialState[t["state"]], value=t["value"] if t["state"] == "COMPLETE" else None,
+            value=t["value"],
             params=t["params"], distributions={k: space[k] for k in t["params"]},
             intermediate_values={int(k): v for k, v in t["intermediate"].items()},
             user_attrs={"run": t["run"], "restored_seconds": t["seconds"]},
@@ -189,7 +175,7 @@ def summary(study: optuna.Study, config: dict) -> dict:
     complete = [t for t in recorded if t["state"] == "COMPLETE"]
     best = min(complete, key=lambda t: t["value"]) if complete else None
     return {"experiment": EXPERIMENT, "config": config, "paper_optimum": PAPER,
-            "sampler": "optuna.samplers.GPSampler", "pruner": "optuna.pruners.MedianPruner",
+            "sampler": "optuna.samplers.GPSampler",
             "optuna_version": optuna.__version__, "trials": recorded, "best": best}
 
 
@@ -211,7 +197,7 @@ def search(profile: str, *, storage: str | None = None, worker=0, data_dir=None,
     if recorded is not None and _without_trials(recorded["config"]) != _without_trials(config):
         raise ValueError(f"{path} holds a search with other settings ({recorded['config']}) than profile "
                          f"{profile!r} ({config}): delete it to search again.")
-    if recorded is not None and sum(t["state"] in ("COMPLETE", "PRUNED") for t in recorded["trials"]) >= config["trials"]:
+    if recorded is not None and sum(t["state"] == "COMPLETE" for t in recorded["trials"]) >= config["trials"]:
         return recorded
     study = open_study(config, storage or storage_url(profile), worker=worker,
                        heartbeat_seconds=heartbeat_seconds, grace_seconds=grace_seconds)
