@@ -96,6 +96,7 @@ def objective(config: dict, profile: str, data_dir=None):
         run = trial_run(params, config)
         trial.set_user_attr("run", runs.name(run))
         record = runs.train(run, config["epochs"], EXPERIMENT, profile, data_dir=data_dir)
+        trial.set_user_attr("train_seconds", record["history"]["wall_seconds"][-1])
         for epoch, error in enumerate(record["history"]["validation_error"], start=1):
             trial.report(error, epoch)
         return record["history"]["validation_error"][-1]
@@ -135,7 +136,8 @@ def open_study(config: dict, storage: str, *, worker=0, heartbeat_seconds=60, gr
 
 def trials(study: optuna.Study) -> list[dict]:
     """Every trial of ``study``: number, state, parameters (with ``momentum``), validation error
-    (``value``), per-epoch validation errors, its run's name and its seconds."""
+    (``value``), per-epoch validation errors, its run's name, its seconds in the study (near 0 for a
+    trial whose run was already recorded) and its run's training seconds (``train_seconds``)."""
     out = []
     for t in sorted(study.get_trials(deepcopy=False), key=lambda t: t.number):
         seconds = t.user_attrs.get("restored_seconds")
@@ -145,7 +147,7 @@ def trials(study: optuna.Study) -> list[dict]:
             "number": t.number, "state": t.state.name, "params": dict(t.params),
             "momentum": 1 - t.params["one_minus_momentum"] if "one_minus_momentum" in t.params else None,
             "value": t.value, "intermediate": {str(k): v for k, v in sorted(t.intermediate_values.items())},
-            "run": t.user_attrs.get("run"), "seconds": seconds,
+            "run": t.user_attrs.get("run"), "seconds": seconds, "train_seconds": t.user_attrs.get("train_seconds"),
         })
     return out
 
@@ -163,7 +165,7 @@ def restore(study: optuna.Study, recorded: list[dict], config: dict) -> int:
             value=t["value"],
             params=t["params"], distributions={k: space[k] for k in t["params"]},
             intermediate_values={int(k): v for k, v in t["intermediate"].items()},
-            user_attrs={"run": t["run"], "restored_seconds": t["seconds"]},
+            user_attrs={"run": t["run"], "restored_seconds": t["seconds"], "train_seconds": t["train_seconds"]},
         ))
         added += 1
     return added
