@@ -188,7 +188,7 @@ def _without_trials(config: dict) -> dict:
 
 def search(profile: str, *, storage: str | None = None, worker=0, data_dir=None, heartbeat_seconds=60,
            grace_seconds=180) -> dict:
-    """Run (or join, or resume) the search of ``profile`` until ``trials`` trials have finished; returns
+    """Run (or join, or resume) the search of ``profile`` until ``trials`` trials have completed; returns
     the results file's content, also written to ``results/06_search.json`` after every trial.
 
     A finished search in the results file is returned without opening a storage.
@@ -223,10 +223,11 @@ def main(argv=None) -> None:
     parser.add_argument("--worker", type=int, default=0, help="this worker's number, distinct per worker (seeds its sampler)")
     parser.add_argument("--heartbeat", type=int, default=60, help="seconds between a running trial's heartbeats")
     parser.add_argument("--grace", type=int, default=180, help="seconds without a heartbeat before a trial counts as killed")
+    parser.add_argument("--data-dir", default=None, help="CIFAR folder (default: $SPECTRAL_CNN_DATA, else data/)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    result = search(args.profile, storage=args.storage, worker=args.worker, heartbeat_seconds=args.heartbeat,
-                    grace_seconds=args.grace)
+    result = search(args.profile, storage=args.storage, worker=args.worker, data_dir=args.data_dir,
+                    heartbeat_seconds=args.heartbeat, grace_seconds=args.grace)
     best = result["best"]
     print(f"{len(result['trials'])} trials in {(time.perf_counter() - start) / 60:.1f} min; best validation "
           f"error {best['value']:.4f} with {best['params']}" if best else "no complete trial")
