@@ -36,10 +36,12 @@ import warnings
 
 import numpy as np
 import optuna
+import sqlalchemy
 
 from spectral_lib.repro import profiles, results, runs
 
 EXPERIMENT = "06_search"
+STORAGE_ATTEMPTS = 5  # opening a new shared database, see open_study
 # The optimum the paper reports (PAPER.md section 6); M and weight decay are not stated.
 PAPER = {"gamma": 0.85, "alpha": 0.30, "beta": 0.15, "momentum": 0.95, "learning_rate": 0.0088}
 FINISHED = (optuna.trial.TrialState.COMPLETE,)
@@ -124,10 +126,19 @@ def open_study(config: dict, storage: str, *, worker=0, heartbeat_seconds=60, gr
     """
     with warnings.catch_warnings():  # heartbeats and their retry callback are marked experimental
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        rdb = optuna.storages.RDBStorage(
-            storage, heartbeat_interval=heartbeat_seconds, grace_period=grace_seconds,
-            heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=2),
-        )
+        for attempt in range(STORAGE_ATTEMPTS):
+            try:
+                rdb = optuna.storages.RDBStorage(
+                    storage, heartbeat_interval=heartbeat_seconds, grace_period=grace_seconds,
+                    heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=2),
+                )
+                break
+            except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.OperationalError):
+                # Workers started together on a new database race to create its tables and stamp its
+                # schema version; the loser finds them made when it opens the database again.
+                if attempt == STORAGE_ATTEMPTS - 1:
+                    raise
+                time.sleep(1)
     seed = int(np.random.SeedSequence([config["seed"], worker]).generate_state(1)[0])
     sampler = optuna.samplers.GPSampler(seed=seed, n_startup_trials=config["startup_trials"])
     return optuna.create_study(storage=rdb, sampler=sampler, direction="minimize",
