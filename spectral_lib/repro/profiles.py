@@ -51,8 +51,8 @@ PROFILES: dict[str, dict[str, dict]] = {
         # Sized to about 2 h on 2-core machines: Generic on one where its 3x3 net trains at ~160 img/s;
         # Deep and the spectral-pooling network on one about 4x faster (5x5 at ~100 img/s), with 24
         # epochs, as 12 left the spatial 5x5 arms' best at their last epoch. Batch 64 (the paper does not
-        # state its batch size): twice the Adam updates per epoch of batch 128 within the same budget, so
-        # that the spatial arm reaches its best error before its last epoch.
+        # state its batch size): twice the Adam updates per epoch of batch 128 within the same budget.
+        # Still too short for some cells: their spatial arm improves up to its last epoch (README).
         "cpu": _fig5(
             {"train_images": 2000, "test_images": 1000, "epochs": 15, "seeds": 3, "batch_size": 64},
             {"train_images": 1000, "test_images": 500, "epochs": 24, "seeds": 1, "batch_size": 64},
@@ -86,8 +86,8 @@ PROFILES: dict[str, dict[str, dict]] = {
     "07_table4b": {
         "smoke": {"train_images": 64, "validation_images": 32, "test_images": 64, "epochs": 2, "batch_size": 32,
                   "max_layers": 2},
-        # The paper's split; 8 epochs (learning rate / 10 after epochs 5 and 7) keep the six runs within
-        # about 110 min on the reference machine (M = 2 trains at about 300 images/s there).
+        # The paper's split; 8 epochs (learning rate / 10 after epochs 5 and 7): the six runs took 84 min
+        # on a 2-core machine where the search's M = 2 net trains at about 300 images/s.
         "cpu": {"train_images": 45000, "validation_images": 5000, "test_images": 10000, "epochs": 8,
                 "batch_size": 128, "max_layers": 4},
         "paper": {"train_images": 45000, "validation_images": 5000, "test_images": 10000, "epochs": 150,

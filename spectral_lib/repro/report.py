@@ -11,13 +11,13 @@ import sys
 from pathlib import Path
 
 from spectral_lib.repro.profiles import REFERENCE, project_root
+from spectral_lib.repro.runs import DEFAULTS as RUN_DEFAULTS
 from spectral_lib.repro.speedup import ARCHITECTURES
 from spectral_lib.repro.table import DATASETS, PUBLISHED, VARIANTS
 from spectral_lib.repro.results import read_json
 
 START = "<!-- results:start: written by `python -m spectral_lib.repro.report` from results/; do not edit by hand -->"
 END = "<!-- results:end -->"
-CIFAR_TEST_IMAGES = 10000
 PAPER_T4B = {"cifar10": PUBLISHED[-1][1], "cifar100": PUBLISHED[-1][2]}
 
 
@@ -248,7 +248,7 @@ def _table_section(t4b: dict) -> list[str]:
         f"training images (the last {s['validation_images']} held out for validation), batch {s['batch_size']}, SGD "
         f"with momentum {h['momentum']}, learning rate {h['learning_rate']} divided by 10 at 2/3 and 14/15 of the "
         f"epochs, weight decay {h['weight_decay']:.2g}, M = {h['num_layers']}, gamma {h['gamma']}, no augmentation; "
-        f"test error on {'all' if s['test_images'] == CIFAR_TEST_IMAGES else 'the first'} {s['test_images']} test "
+        f"test error on {'all' if s['test_images'] == RUN_DEFAULTS['test_images'] else 'the first'} {s['test_images']} test "
         f"images, once at the end; {minutes:.0f} min of training in "
         f"all (`results/07_table4b.json`). The paper: 150 epochs on the full training set.",
         "",
