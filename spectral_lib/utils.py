@@ -39,6 +39,20 @@ def versions() -> dict[str, str]:
     }
 
 
+def cpu_model() -> str:
+    """The CPU's model name as the OS reports it (``/proc/cpuinfo`` on Linux), or ``"unknown CPU"``."""
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
 def machine() -> str:
-    """This machine in words, for results files and the README."""
-    return f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}, Python {platform.python_version()}"
+    """This machine in words, for results files and the README: its CPU, since records made on
+    machines of one size can differ several-fold in speed."""
+    return (f"{cpu_model()} ({platform.machine()}), {os.cpu_count()} cores, {platform.system()}, "
+            f"Python {platform.python_version()}")
