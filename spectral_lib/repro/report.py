@@ -12,7 +12,7 @@ from pathlib import Path
 
 from spectral_lib.repro.profiles import REFERENCE, project_root
 from spectral_lib.repro.runs import DEFAULTS as RUN_DEFAULTS
-from spectral_lib.repro.speedup import ARCHITECTURES
+from spectral_lib.repro.speedup import ARCHITECTURES, describe
 from spectral_lib.repro.table import DATASETS, PUBLISHED, VARIANTS
 from spectral_lib.repro.results import read_json
 
@@ -169,17 +169,16 @@ def _fig5_section(fig5: dict) -> list[str]:
         "spatial model reached its best error; ours are short runs on a slice, so they measure early training only.",
         "",
         "Speed-up = epochs the spatial arm needs to reach its best test error / epochs the spectral arm needs to "
-        "reach it (PAPER.md section 5); in parentheses the same ratio of wall-clock time. `too short`: the spatial "
-        "arm's best was at its last epoch; `not reached`: the spectral arm never got down to it.",
+        "reach it (PAPER.md section 5); in parentheses the same ratio of wall-clock time, after `=` the two epochs. "
+        "`too short`: the spatial arm's best was at its last epoch; `not reached`: the spectral arm never got down "
+        "to it.",
         "",
         "| architecture | filters | per seed: epochs (wall clock) | ours, mean +- std over seeds | ours, wall clock "
         "| paper | claim 3 (2-5x) holds |",
         "|---|---|---|---|---|---|---|",
     ]
     for row in fig5["speedup"]:
-        per_seed = ", ".join(
-            f"{s['epochs']:.2f} ({s['seconds']:.2f})" if s["status"] == "ok" else s["status"] for s in row["seeds"]
-        )
+        per_seed = "; ".join(describe(s) for s in row["seeds"])
         e, t = row["epochs"], row["seconds"]
         mean = "-" if e is None else f"{e['mean']:.2f}" + ("" if e["std"] is None else f" +- {e['std']:.2f}")
         wall = "-" if t is None else f"{t['mean']:.2f}"
@@ -200,16 +199,13 @@ def _fig5_section(fig5: dict) -> list[str]:
         f"round-off alone {g['round_off'][0]:.1e} and {g['round_off'][-1]:.1e}" for name, g in c["kernel_gap"].items())
     sgd = ", ".join(f"{role} {d:.4f}" for role, d in c["sgd_test_error_difference"].items())
 
-    def text(s):
-        return f"{s['epochs']:.2f}x" if s["status"] == "ok" else s["status"]
-
     lines += [
         "",
         f"Controls (Generic 3x3, seed 0). Relative l2 distance between the two arms' spatial kernels when "
         f"trained on the same batches, and between the spatial arm and a spatial copy started from the spectral "
         f"arm's initial kernels (equal up to float32 round-off): {gaps}. Largest difference between the recorded SGD arms' test errors: {sgd}. "
-        f"Adam with the raw half-plane coefficients (`orthonormal=False`): speed-up {text(c['adam_seed0_raw'])}, "
-        f"against {text(c['adam_seed0_orthonormal'])} with the orthonormal ones.",
+        f"Adam with the raw half-plane coefficients (`orthonormal=False`): speed-up {describe(c['adam_seed0_raw'])}, "
+        f"against {describe(c['adam_seed0_orthonormal'])} with the orthonormal ones.",
     ]
     return lines
 
