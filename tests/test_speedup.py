@@ -10,7 +10,7 @@ def test_speedup_in_epochs_and_seconds():
     spatial = [0.6, 0.5, 0.4, 0.35, 0.3, 0.32]  # best 0.30 at epoch 5
     spectral = [0.5, 0.4, 0.29, 0.25, 0.2, 0.2]  # first at or below 0.30 at epoch 3
     out = speedup.speedup(spatial, spectral, [10, 20, 30, 40, 50, 60], [20, 40, 60, 80, 100, 120])
-    assert out == {"target": 0.3, "spatial_epoch": 5, "spectral_epoch": 3, "status": "ok",
+    assert out == {"target": 0.3, "spatial_epoch": 5, "spectral_epoch": 3, "spectral_best": 0.2, "status": "ok",
                    "epochs": 5 / 3, "seconds": 50 / 60}
 
 
@@ -67,6 +67,9 @@ def test_table_gives_every_seed_and_summarizes_the_defined_ones():
     assert row["epochs"]["mean"] == pytest.approx(1.75) and row["epochs"]["n"] == 2
     assert (row["epochs"]["min"], row["epochs"]["max"]) == (1.5, 2.0)
     assert row["epochs"]["std"] == pytest.approx(0.35355, abs=1e-4)
+    # each arm's best over all three seeds, the too-short one included
+    assert row["best_error"]["spatial"]["mean"] == pytest.approx(0.3) and row["best_error"]["spatial"]["n"] == 3
+    assert row["best_error"]["spectral"]["mean"] == pytest.approx((0.2 + 0.3 + 0.3) / 3)
 
 
 def test_plan_pairs_every_adam_run_with_the_other_arm_and_differs_only_in_parameterization():

@@ -76,7 +76,8 @@ def speedup(spatial_error, spectral_error, spatial_seconds=None, spectral_second
     """The speed-up of the spectral arm from the two per-epoch test-error curves (module docstring).
 
     Returns ``status`` (``"ok"``, ``"too short"`` or ``"not reached"``), the
-    ``target`` error, ``spatial_epoch`` and ``spectral_epoch`` (1-based, ``None``
+    ``target`` error (the spatial arm's best), the spectral arm's best
+    ``spectral_best``, ``spatial_epoch`` and ``spectral_epoch`` (1-based, ``None``
     when not reached) and, when ``ok``, ``epochs`` (the speed-up in epochs) and,
     given the cumulative seconds, ``seconds`` (in wall-clock time).
 
@@ -89,7 +90,8 @@ def speedup(spatial_error, spectral_error, spatial_seconds=None, spectral_second
     target = min(spatial_error)
     spatial_epoch = spatial_error.index(target) + 1
     spectral_epoch = next((i + 1 for i, e in enumerate(spectral_error) if e <= target), None)
-    out = {"target": target, "spatial_epoch": spatial_epoch, "spectral_epoch": spectral_epoch}
+    out = {"target": target, "spatial_epoch": spatial_epoch, "spectral_epoch": spectral_epoch,
+           "spectral_best": min(spectral_error)}
     if spatial_epoch == len(spatial_error):
         return {**out, "status": "too short"}
     if spectral_epoch is None:
@@ -126,7 +128,8 @@ def summarize(values: list[float]) -> dict:
 
 def table(records: list[dict]) -> list[dict]:
     """One row per cell of the Adam runs: the speed-up of every seed, and their summary over the seeds
-    where it is defined (``status`` of each seed says why one is missing)."""
+    where it is defined (``status`` of each seed says why one is missing); ``best_error``: each arm's
+    best test error, summarized over all seeds (PAPER.md claim 6: does the spectral arm also end lower?)."""
     by_key = {(r["cell"], r["role"], r["run"]["parameterization"], r["run"]["seed"]): r for r in records}
     rows = []
     cells = {r["cell"] for r in records if r["role"] == "adam"}
@@ -141,6 +144,8 @@ def table(records: list[dict]) -> list[dict]:
         ok = [s for s in per_seed if s["status"] == "ok"]
         rows.append({
             "architecture": cell[0], "kernel_size": cell[1], "seeds": per_seed,
+            "best_error": {"spatial": summarize([s["target"] for s in per_seed]),
+                           "spectral": summarize([s["spectral_best"] for s in per_seed])},
             "epochs": summarize([s["epochs"] for s in ok]) if ok else None,
             "seconds": summarize([s["seconds"] for s in ok]) if ok else None,
         })
