@@ -10,8 +10,21 @@ def test_speedup_in_epochs_and_seconds():
     spatial = [0.6, 0.5, 0.4, 0.35, 0.3, 0.32]  # best 0.30 at epoch 5
     spectral = [0.5, 0.4, 0.29, 0.25, 0.2, 0.2]  # first at or below 0.30 at epoch 3
     out = speedup.speedup(spatial, spectral, [10, 20, 30, 40, 50, 60], [20, 40, 60, 80, 100, 120])
-    assert out == {"target": 0.3, "spatial_epoch": 5, "spectral_epoch": 3, "spectral_best": 0.2, "status": "ok",
-                   "epochs": 5 / 3, "seconds": 50 / 60}
+    assert out == {"spatial_best": 0.3, "spectral_best": 0.2, "target": 0.3, "spatial_epoch": 5, "spectral_epoch": 3,
+                   "status": "ok", "epochs": 5 / 3, "seconds": 50 / 60}
+
+
+def test_a_tolerance_moves_both_epochs_to_the_first_within_it_of_the_spatial_best():
+    spatial = [0.6, 0.5, 0.42, 0.41, 0.40, 0.45]  # best 0.40 at epoch 5, within 0.02 of it from epoch 3
+    spectral = [0.5, 0.41, 0.39, 0.38, 0.38, 0.38]  # within from epoch 2, at or below the best from 3
+    assert speedup.speedup(spatial, spectral)["epochs"] == pytest.approx(5 / 3)
+    out = speedup.speedup(spatial, spectral, tolerance=0.02)
+    assert (out["target"], out["spatial_best"]) == (pytest.approx(0.42), 0.40)
+    assert (out["spatial_epoch"], out["spectral_epoch"], out["epochs"]) == (3, 2, 1.5)
+    # still too short when the best itself is at the last epoch, however early the tolerance is met
+    assert speedup.speedup([0.5, 0.41, 0.40], [0.3] * 3, tolerance=0.02)["status"] == "too short"
+    with pytest.raises(ValueError, match="tolerance"):
+        speedup.speedup(spatial, spectral, tolerance=-0.01)
 
 
 def test_target_is_the_first_epoch_of_the_spatial_best_and_equal_counts_as_reached():
@@ -67,6 +80,9 @@ def test_table_gives_every_seed_and_summarizes_the_defined_ones():
     assert row["epochs"]["mean"] == pytest.approx(1.75) and row["epochs"]["n"] == 2
     assert (row["epochs"]["min"], row["epochs"]["max"]) == (1.5, 2.0)
     assert row["epochs"]["std"] == pytest.approx(0.35355, abs=1e-4)
+    # within one standard error of the spatial best on the runs' test images: 0.3 +- sqrt(0.21 / n)
+    se = (0.3 * 0.7 / records[0]["run"]["test_images"]) ** 0.5
+    assert [s["within_se"]["target"] for s in row["seeds"]] == [pytest.approx(0.3 + se)] * 3
     # each arm's best over all three seeds, the too-short one included
     assert row["best_error"]["spatial"]["mean"] == pytest.approx(0.3) and row["best_error"]["spatial"]["n"] == 3
     assert row["best_error"]["spectral"]["mean"] == pytest.approx((0.2 + 0.3 + 0.3) / 3)

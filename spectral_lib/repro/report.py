@@ -42,6 +42,8 @@ def _fig5_holds(row: dict) -> str:
     if row["epochs"] is None:
         return "not measurable"
     mean = row["epochs"]["mean"]
+    if mean > 5:
+        return "faster than claimed: more than 5x"
     return "yes" if mean >= 2 else "faster, less than 2x" if mean > 1 else "no"
 
 
@@ -149,6 +151,12 @@ def _fig4a_table(fig4a: dict) -> list[str]:
     return lines
 
 
+def _mean_std(summary: dict | None) -> str:
+    if summary is None:
+        return "-"
+    return f"{summary['mean']:.2f}" + ("" if summary["std"] is None else f" +- {summary['std']:.2f}")
+
+
 def _paper_speedup(fig5: dict, row: dict) -> float:
     return next(p["speedup"] for p in fig5["paper"]
                 if (p["architecture"], p["kernel_size"]) == (row["architecture"], row["kernel_size"]))
@@ -166,28 +174,32 @@ def _fig5_section(fig5: dict) -> list[str]:
         f"Profile `{fig5['profile']}` on {fig5['machine']}: {len(runs)} recorded runs, {hours:.1f} h of training in all "
         f"(`results/runs/04_fig5/`). {data}. Adam, learning rate {fig5['settings']['adam_learning_rate']}, random "
         "translations (up to 4 pixels) and horizontal flips. The paper trained on all 50 000 images until each "
-        "spatial model reached its best error; ours are short runs on a slice, so they measure early training only.",
+        "spatial model reached its best error; ours train on the slice above, where that best comes sooner and is far "
+        "higher than on the full set, so they test the claim in a small-data regime.",
         "",
         "Speed-up = epochs the spatial arm needs to reach its best test error / epochs the spectral arm needs to "
         "reach it (PAPER.md section 5); in parentheses the same ratio of wall-clock time, after `=` the two epochs. "
         "`too short`: the spatial arm's best was at its last epoch; `not reached`: the spectral arm never got down "
-        "to it.",
+        "to it. Within noise (not the paper's definition): the same ratio for the first epochs at which each arm is "
+        "within one binomial standard error of the spatial best on the test slice (`speedup.standard_error`), as "
+        "the single best epoch of a noisy plateau is partly luck.",
         "",
         "| architecture | filters | per seed: epochs (wall clock) = spatial/spectral epoch | ours, mean +- std over "
-        "seeds | ours, wall clock | paper | claim 3 (2-5x) holds | best test error, spatial / spectral (mean) |",
-        "|---|---|---|---|---|---|---|---|",
+        "seeds | ours, wall clock | ours, within noise | paper | claim 3 (2-5x) holds "
+        "| best test error, spatial / spectral (mean) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in fig5["speedup"]:
         per_seed = "; ".join(describe(s) for s in row["seeds"])
-        e, t, best = row["epochs"], row["seconds"], row["best_error"]
-        mean = "-" if e is None else f"{e['mean']:.2f}" + ("" if e["std"] is None else f" +- {e['std']:.2f}")
+        t, best = row["seconds"], row["best_error"]
         wall = "-" if t is None else f"{t['mean']:.2f}"
-        lines.append(f"| {ARCHITECTURES[row['architecture']]} | {row['kernel_size']}x{row['kernel_size']} | {per_seed} | {mean} "
-                     f"| {wall} | {_paper_speedup(fig5, row)} | {_fig5_holds(row)} "
+        lines.append(f"| {ARCHITECTURES[row['architecture']]} | {row['kernel_size']}x{row['kernel_size']} | {per_seed} "
+                     f"| {_mean_std(row['epochs'])} | {wall} | {_mean_std(row['epochs_within_se'])} "
+                     f"| {_paper_speedup(fig5, row)} | {_fig5_holds(row)} "
                      f"| {best['spatial']['mean']:.3f} / {best['spectral']['mean']:.3f} |")
     short = [
         f"{ARCHITECTURES[row['architecture']]} {row['kernel_size']}x{row['kernel_size']} seed {s['seed']}: the spatial "
-        f"arm's best, {s['target']:.3f}, was at its last epoch ({s['spatial_epoch']}); the spectral arm was at or below "
+        f"arm's best, {s['spatial_best']:.3f}, was at its last epoch ({s['spatial_epoch']}); the spectral arm was at or below "
         + (f"it from epoch {s['spectral_epoch']}" if s["spectral_epoch"] else "it at no epoch")
         for row in fig5["speedup"] for s in row["seeds"] if s["status"] == "too short"
     ]
