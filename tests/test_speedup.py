@@ -51,8 +51,8 @@ def test_describe_names_the_speedup_and_the_epochs_it_is_the_ratio_of():
     spatial = [0.6, 0.5, 0.4, 0.35, 0.3, 0.32]
     out = speedup.speedup(spatial, [0.5, 0.4, 0.29, 0.25, 0.2, 0.2], [10, 20, 30, 40, 50, 60], [20, 40, 60, 80, 100, 120])
     assert speedup.describe(out) == "1.67 (0.83) = 5/3"
-    assert speedup.describe(speedup.speedup(spatial, [0.5] * 6)) == "not reached (spatial best at epoch 5)"
-    assert speedup.describe(speedup.speedup([0.5, 0.4, 0.3], [0.2] * 3)) == "too short (spatial best at its last epoch, 3)"
+    assert speedup.describe(speedup.speedup(spatial, [0.5] * 6)) == "not reached (the spatial arm was there at epoch 5)"
+    assert speedup.describe(speedup.speedup([0.5, 0.4, 0.3], [0.2] * 3)) == "too short (spatial best at its last epoch)"
 
 
 def test_curves_of_different_lengths_are_an_error():

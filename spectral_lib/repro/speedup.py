@@ -116,14 +116,14 @@ def speedup(spatial_error, spectral_error, spatial_seconds=None, spectral_second
 
 def describe(result: dict) -> str:
     """One :func:`speedup` result as text: ``"3.71 (3.96) = 26/7"`` (epochs, wall clock in parentheses,
-    then ``e_spatial/e_spectral``), or its status with the epochs behind it."""
+    then ``e_spatial/e_spectral``), or why there is none."""
     e_spatial, e_spectral = result["spatial_epoch"], result["spectral_epoch"]
     if result["status"] == "ok":
         seconds = f" ({result['seconds']:.2f})" if "seconds" in result else ""
         return f"{result['epochs']:.2f}{seconds} = {e_spatial}/{e_spectral}"
     if result["status"] == "too short":
-        return f"too short (spatial best at its last epoch, {e_spatial})"
-    return f"not reached (spatial best at epoch {e_spatial})"
+        return "too short (spatial best at its last epoch)"
+    return f"not reached (the spatial arm was there at epoch {e_spatial})"
 
 
 def pair_speedup(spatial: dict, spectral: dict, tolerance=0.0) -> dict:
