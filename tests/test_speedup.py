@@ -80,6 +80,8 @@ def test_table_gives_every_seed_and_summarizes_the_defined_ones():
     assert row["epochs"]["mean"] == pytest.approx(1.75) and row["epochs"]["n"] == 2
     assert (row["epochs"]["min"], row["epochs"]["max"]) == (1.5, 2.0)
     assert row["epochs"]["std"] == pytest.approx(0.35355, abs=1e-4)
+    assert speedup.describe_summary(row["epochs"]) == "1.75 +- 0.35"
+    assert speedup.describe_summary(speedup.summarize([2.0])) == "2.00" and speedup.describe_summary(None) == "-"
     # within one standard error of the spatial best on the runs' test images: 0.3 +- sqrt(0.21 / n)
     se = (0.3 * 0.7 / records[0]["run"]["test_images"]) ** 0.5
     assert [s["within_se"]["target"] for s in row["seeds"]] == [pytest.approx(0.3 + se)] * 3

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from spectral_lib.repro.profiles import REFERENCE, project_root
 from spectral_lib.repro.runs import DEFAULTS as RUN_DEFAULTS
-from spectral_lib.repro.speedup import ARCHITECTURES, describe
+from spectral_lib.repro.speedup import ARCHITECTURES, describe, describe_summary
 from spectral_lib.repro.table import DATASETS, PUBLISHED, VARIANTS
 from spectral_lib.repro.results import read_json
 
@@ -151,12 +151,6 @@ def _fig4a_table(fig4a: dict) -> list[str]:
     return lines
 
 
-def _mean_std(summary: dict | None) -> str:
-    if summary is None:
-        return "-"
-    return f"{summary['mean']:.2f}" + ("" if summary["std"] is None else f" +- {summary['std']:.2f}")
-
-
 def _paper_speedup(fig5: dict, row: dict) -> float:
     return next(p["speedup"] for p in fig5["paper"]
                 if (p["architecture"], p["kernel_size"]) == (row["architecture"], row["kernel_size"]))
@@ -194,7 +188,7 @@ def _fig5_section(fig5: dict) -> list[str]:
         t, best = row["seconds"], row["best_error"]
         wall = "-" if t is None else f"{t['mean']:.2f}"
         lines.append(f"| {ARCHITECTURES[row['architecture']]} | {row['kernel_size']}x{row['kernel_size']} | {per_seed} "
-                     f"| {_mean_std(row['epochs'])} | {wall} | {_mean_std(row['epochs_within_se'])} "
+                     f"| {describe_summary(row['epochs'])} | {wall} | {describe_summary(row['epochs_within_se'])} "
                      f"| {_paper_speedup(fig5, row)} | {_fig5_holds(row)} "
                      f"| {best['spatial']['mean']:.3f} / {best['spectral']['mean']:.3f} |")
     short = [

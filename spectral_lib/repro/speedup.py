@@ -143,6 +143,13 @@ def summarize(values: list[float]) -> dict:
             "std": statistics.stdev(values) if len(values) > 1 else None, "n": len(values)}
 
 
+def describe_summary(summary: dict | None) -> str:
+    """A :func:`summarize` result as ``"3.45 +- 0.39"`` (no spread for one value), ``"-"`` for none."""
+    if summary is None:
+        return "-"
+    return f"{summary['mean']:.2f}" + ("" if summary["std"] is None else f" +- {summary['std']:.2f}")
+
+
 def table(records: list[dict]) -> list[dict]:
     """One row per cell of the Adam runs: the speed-up of every seed, and their summary over the seeds
     where it is defined (``status`` of each seed says why one is missing); the same within one standard
