@@ -17,6 +17,7 @@ from spectral_lib.layers import SpectralConv2D, SpectralPooling2D
 
 CONVS = {"spatial": keras.layers.Conv2D, "spectral": SpectralConv2D}
 POOLS = ("max", "avg", "spectral")
+SPECTRAL_NET_POOLS = ("spectral", "max", "spectral_half")
 
 
 def _conv_factory(conv: str, weight_decay: float, orthonormal: bool = True):
@@ -85,20 +86,26 @@ def deep(
 
 def spectral_pooling_net(
     num_layers=3, gamma=0.85, alpha=0.3, beta=0.15, num_classes=10, input_shape=(32, 32, 3),
-    conv="spatial", kernel_size=3, weight_decay=0.0, seed=0, orthonormal=True, pool="spectral",
+    conv="spatial", kernel_size=3, weight_decay=0.0, seed=0, orthonormal=True, pool="spectral", norm="amplitude",
 ) -> keras.Model:
     """Spectral pooling network: for m = 1..M, C^(96+32m)_3 (at most 288 filters)
     then SP to floor(gamma H_m) with frequency dropout c_m (training only);
     then C^(96+32M)_1 - C^classes_1 - GA - softmax (logits out). ``alpha=None`` and
-    ``beta=None``: no frequency dropout. ``pool="max"``: the matched baseline of
-    Figure 4(b), 3x3 stride-2 max pooling in place of every SP (same depth and
-    widths; maps halve, ceil(H / 2), instead of shrinking by gamma)."""
+    ``beta=None``: no frequency dropout. ``norm``: the DFT convention of every SP
+    (``SpectralPooling2D(norm=...)``). ``pool`` picks the downsampling of every stage:
+
+    - ``"spectral"``: SP to floor(gamma H_m), maps 32, 27, 22, 18, ... at gamma 0.85;
+    - ``"max"``: the matched baseline of Figure 4(b), 3x3 stride-2 max pooling
+      (same depth and widths; maps halve, ceil(H / 2), no frequency dropout);
+    - ``"spectral_half"``: SP to ceil(H / 2), the baseline's map sizes, which
+      separates the pooling operator from how fast the maps shrink (``gamma`` unused).
+    """
     make = _conv_factory(conv, weight_decay, orthonormal)
     if (alpha is None) != (beta is None):
         raise ValueError(f"`alpha` and `beta` must both be None (no frequency dropout) or both numbers, "
                          f"got alpha={alpha!r}, beta={beta!r}.")
-    if pool not in ("spectral", "max"):
-        raise ValueError(f"`pool` must be 'spectral' or 'max', got pool={pool!r}.")
+    if pool not in SPECTRAL_NET_POOLS:
+        raise ValueError(f"`pool` must be one of {SPECTRAL_NET_POOLS}, got pool={pool!r}.")
     if pool == "max" and alpha is not None:
         raise ValueError(f"frequency dropout needs spectral pooling: with pool='max' pass alpha=None and "
                          f"beta=None, got alpha={alpha!r}, beta={beta!r}.")
@@ -109,10 +116,13 @@ def spectral_pooling_net(
         x = make(min(96 + 32 * m, 288), kernel_size)(x)
         if pool == "max":
             x = keras.layers.MaxPooling2D(3, 2, padding="same")(x)
+        elif pool == "spectral_half":
+            size = tuple(math.ceil(d / 2) for d in x.shape[1:3])
+            x = SpectralPooling2D(size, frequency_dropout=c, norm=norm, seed=seed + m)(x)
         else:
-            x = SpectralPooling2D(factor=gamma, frequency_dropout=c, seed=seed + m)(x)
+            x = SpectralPooling2D(factor=gamma, frequency_dropout=c, norm=norm, seed=seed + m)(x)
     x = make(min(96 + 32 * num_layers, 288), 1)(x)
     x = make(num_classes, 1, activation=None)(x)
-    suffix = "_maxpool" if pool == "max" else ""
+    suffix = {"spectral": "", "max": "_maxpool", "spectral_half": "_half"}[pool]
     return keras.Model(inputs, keras.layers.GlobalAveragePooling2D()(x),
                        name=f"spectral_pooling_net_{num_layers}{suffix}")

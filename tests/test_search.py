@@ -12,10 +12,12 @@ import numpy as np
 import optuna
 import pytest
 
+from spectral_lib import training
 from spectral_lib.repro import profiles, runs, search
 
-TINY = {"dataset": "cifar10", "trials": 3, "startup_trials": 3, "max_layers": 2, "train_images": 32,
-        "validation_images": 16, "epochs": 1, "batch_size": 16, "seed": 0}
+TINY = {"dataset": "cifar10", "searched": ["num_layers", "weight_decay", "learning_rate"], "trials": 3,
+        "startup_trials": 3, "max_layers": 2, "train_images": 32, "validation_images": 16, "epochs": 1,
+        "min_epochs": 1, "batch_size": 16, "seed": 0, "precision": "float32"}
 
 # A worker process on 48 random CIFAR-like images, its project root in argv[1].
 WORKER = textwrap.dedent("""
@@ -33,8 +35,8 @@ WORKER = textwrap.dedent("""
 """)
 
 
-def test_the_space_is_the_papers():
-    space = search.distributions({"max_layers": 15})
+def test_the_space_is_the_papers_and_the_rest_is_fixed_at_its_optimum():
+    space = search.distributions({"max_layers": 15, "searched": search.PARAMETERS})
     assert (space["gamma"].low, space["gamma"].high) == (0.25, 0.85)
     assert (space["num_layers"].low, space["num_layers"].high) == (1, 15)
     assert (space["alpha"].low, space["alpha"].high) == (space["beta"].low, space["beta"].high) == (0.0, 0.8)
@@ -43,7 +45,20 @@ def test_the_space_is_the_papers():
     assert np.isclose(1 - space["one_minus_momentum"].high, 1 - 0.1**0.5)
     assert np.isclose(1 - space["one_minus_momentum"].low, 0.99)
     assert (space["learning_rate"].low, space["learning_rate"].high) == (1e-4, 0.1)
-    assert search.distributions({"max_layers": 4})["num_layers"].high == 4
+    cpu = profiles.get(search.EXPERIMENT, "cpu")
+    assert list(search.distributions(cpu)) == ["num_layers", "weight_decay", "learning_rate"]
+    assert search.distributions(cpu)["num_layers"].high >= 12
+    assert search.fixed(cpu) == {"gamma": 0.85, "alpha": 0.30, "beta": 0.15, "momentum": 0.95}
+    with pytest.raises(ValueError, match="`searched` must include \\['weight_decay'\\]"):
+        search.fixed({"searched": ["num_layers"]})
+
+
+def test_a_parameter_at_an_end_of_its_range_is_flagged():
+    config = {"max_layers": 12, "searched": ["num_layers", "weight_decay", "learning_rate"]}
+    best = {"params": {"num_layers": 12, "weight_decay": 1.05e-5, "learning_rate": 0.01}}
+    assert search.at_bounds(best, config) == {"num_layers": "highest", "weight_decay": "lowest"}
+    assert search.at_bounds({"params": {"num_layers": 11, "weight_decay": 1e-3, "learning_rate": 0.1}}, config) \
+        == {"learning_rate": "highest"}
 
 
 def test_paper_schedule_drops_at_two_thirds_and_fourteen_fifteenths():
@@ -56,7 +71,7 @@ def test_paper_schedule_drops_at_two_thirds_and_fourteen_fifteenths():
 def test_a_trial_trains_with_sgd_on_the_validation_split_and_never_loads_the_test_set():
     params = {"gamma": 0.6, "num_layers": 2, "alpha": 0.4, "beta": 0.1, "weight_decay": 1e-4,
               "one_minus_momentum": 0.05, "learning_rate": 0.01}
-    run = search.trial_run(params, {**TINY, "epochs": 6})
+    run = search.trial_run(params, {**TINY, "epochs": 6, "searched": search.PARAMETERS})
     assert run["test_images"] == 0 and run["validation_images"] == 16
     assert run["optimizer"] == "sgd" and np.isclose(run["momentum"], 0.95) and not run["augmentation"]
     assert run["learning_rate_drops"] == (4,) and run["architecture"] == "spectral_pooling"
@@ -100,6 +115,30 @@ def test_a_finished_search_is_reused_and_a_fresh_storage_continues_it(tiny_searc
         search.search("smoke")
 
 
+def test_a_trial_is_scored_by_its_last_epoch_not_its_best(monkeypatch):
+    history = {"validation_error": [0.5, 0.3, 0.4], "wall_seconds": [1.0, 2.0, 3.0]}
+    monkeypatch.setattr(runs, "train", lambda *a, **k: {"history": history, "machine": "test machine"})
+    study = optuna.create_study()
+    value = search.objective({**TINY, "epochs": 3}, "smoke")(study.ask())
+    assert value == 0.4
+
+
+def test_each_epoch_is_reported_while_it_trains_and_a_pruned_trial_stops_there(tiny_search):
+    class PruneAfterTwo(optuna.pruners.BasePruner):
+        def prune(self, study, trial):
+            return max(trial.intermediate_values, default=0) >= 2
+
+    study = optuna.create_study(pruner=PruneAfterTwo())
+    config = {**TINY, "epochs": 5}
+    study.optimize(search.objective(config, "smoke"), n_trials=1)
+    trial = study.trials[0]
+    assert trial.state == optuna.trial.TrialState.PRUNED and sorted(trial.intermediate_values) == [1, 2]
+    run = search.trial_run(trial.params, config)
+    assert training.finished_epochs(runs.run_dir(run, search.EXPERIMENT, "smoke")) == 2  # stopped, not finished
+    assert runs.load(run, 5, search.EXPERIMENT, "smoke") is None
+    assert search.trials(study, config)[0]["value"] == trial.intermediate_values[2]
+
+
 def _worker(root, storage, worker, config):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     return subprocess.Popen([sys.executable, "-c", WORKER, str(root), storage, str(worker), repr(config)], env=env,
@@ -116,7 +155,7 @@ def test_two_workers_share_one_sqlite_study_without_losing_or_repeating_trials(t
     trials = study.get_trials()
     numbers = sorted(t.number for t in trials)
     assert numbers == list(range(len(trials)))  # none lost
-    complete = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE]
+    complete = [t for t in trials if t.state in search.FINISHED]
     assert 6 <= len(complete) <= 7  # each worker stops once 6 have finished; one may be finishing its last
     params = [tuple(sorted(t.params.items())) for t in complete]
     assert len(set(params)) == len(params)  # none repeated: the workers' samplers are seeded apart

@@ -6,7 +6,8 @@ the settings that differ from the defaults, so adding a setting later does not
 rename old runs; the number of epochs is not part of it, so a longer run
 continues a shorter one with the same settings. Two places per run:
 
-- ``runs/<profile>/<experiment>/<name>/`` (not committed): the checkpoint of
+- ``runs/<profile>/<experiment>/<name>/`` (not committed; ``$SPECTRAL_CNN_RUNS`` moves ``runs/``
+  elsewhere, e.g. off a work tree that is laid anew): the checkpoint of
   :func:`training.fit` (weights, optimizer state, epoch) and its history; a
   killed run started again resumes after its last finished epoch;
 - ``<output root>/results/runs/<experiment>/<name>.json`` (committed for the
@@ -37,7 +38,7 @@ import numpy as np
 import tensorflow as tf
 
 from spectral_lib import data, inputs, models, training
-from spectral_lib.repro.profiles import output_root, project_root
+from spectral_lib.repro.profiles import output_root, project_root, runs_root
 from spectral_lib.repro.results import read_json, write_json
 from spectral_lib.utils import machine, set_seed, versions
 
@@ -50,7 +51,10 @@ DEFAULTS = {
     "gamma": 0.85,
     "alpha": 0.3,
     "beta": 0.15,
-    "pooling": "spectral",  # spectral_pooling only: spectral | max (the matched baseline, alpha = beta = None)
+    # spectral_pooling only: spectral (to floor(gamma H)) | max (the matched baseline, alpha = beta = None) |
+    # spectral_half (spectral pooling to the baseline's sizes ceil(H / 2)); and the DFT convention of its pooling
+    "pooling": "spectral",
+    "pooling_norm": "amplitude",  # amplitude | unitary (SpectralPooling2D(norm=...))
     "parameterization": "spatial",  # spatial (Conv2D) | spectral (SpectralConv2D)
     "orthonormal": True,  # SpectralConv2D(orthonormal=...)
     "optimizer": "adam",  # adam | sgd
@@ -64,6 +68,7 @@ DEFAULTS = {
     "validation_images": 0,  # held out from the end of the training set; if > 0, evaluated after every epoch
     "test_images": 10000,  # the first images of the official test set; evaluated after every epoch when there
     "seed": 0,  # is no validation split, else once at the end (0: never, e.g. a hyperparameter search)
+    "precision": "float32",  # float32 | mixed_bfloat16 (Keras dtype policy: bf16 compute, float32 weights and loss)
 }
 # One process builds many models; TensorFlow's warning that each new model's train function is
 # traced again is expected here, not a sign of a slow loop.
@@ -74,7 +79,9 @@ CHOICES = {
     "architecture": ("generic", "deep", "spectral_pooling"),
     "parameterization": ("spatial", "spectral"),
     "optimizer": ("adam", "sgd"),
-    "pooling": ("spectral", "max"),
+    "pooling": models.SPECTRAL_NET_POOLS,
+    "pooling_norm": ("amplitude", "unitary"),
+    "precision": ("float32", "mixed_bfloat16"),
 }
 
 
@@ -107,32 +114,54 @@ def settings(**overrides) -> dict:
 
 def name(run: dict) -> str:
     """``generic3x3-spectral-adam-seed0-<digest>``: readable, and unique for the settings (CIFAR-100 runs
-    start with ``cifar100-``; the spectral-pooling net says ``-maxpool`` for its max-pooling baseline and
-    ``-nofd`` without frequency dropout)."""
+    start with ``cifar100-``; the spectral-pooling net says ``-maxpool`` for its max-pooling baseline,
+    ``-half`` for spectral pooling to its sizes, ``-nofd`` without frequency dropout and ``-unitary``
+    with unitary DFTs; ``-bf16`` ends the readable part of a ``mixed_bfloat16`` run)."""
     changed = {k: v for k, v in sorted(run.items()) if v != DEFAULTS[k]}
     digest = hashlib.sha1(json.dumps(changed, sort_keys=True).encode()).hexdigest()[:8]
     k = run["kernel_size"]
     arm = run["parameterization"] + ("" if run["orthonormal"] or run["parameterization"] == "spatial" else "-raw")
     optimizer = run["optimizer"] + (f"-momentum{run['momentum']:g}" if run["momentum"] else "")
     dataset = "cifar100-" if run["dataset"] == "cifar100" else ""
-    pooling = "-maxpool" if run["pooling"] == "max" else ""
-    if run["architecture"] == "spectral_pooling" and run["pooling"] == "spectral" and run["alpha"] is None:
-        pooling = "-nofd"  # no frequency dropout
-    return f"{dataset}{run['architecture']}{k}x{k}{pooling}-{arm}-{optimizer}-seed{run['seed']}-{digest}"
+    pooling = {"spectral": "", "max": "-maxpool", "spectral_half": "-half"}[run["pooling"]]
+    if run["architecture"] == "spectral_pooling" and run["pooling"] != "max" and run["alpha"] is None:
+        pooling += "-nofd"  # no frequency dropout
+    pooling += "-unitary" if run["pooling_norm"] == "unitary" else ""
+    precision = "-bf16" if run["precision"] == "mixed_bfloat16" else ""
+    return f"{dataset}{run['architecture']}{k}x{k}{pooling}-{arm}-{optimizer}-seed{run['seed']}{precision}-{digest}"
 
 
-def build_model(run: dict) -> keras.Model:
-    """The run's compiled model, its weights drawn right after :func:`set_seed` of ``run["seed"]``."""
+def _network(run: dict) -> keras.Model:
+    """The run's uncompiled network, its weights drawn right after :func:`set_seed` of ``run["seed"]``."""
     set_seed(run["seed"])
     common = {"kernel_size": run["kernel_size"], "conv": run["parameterization"], "orthonormal": run["orthonormal"],
               "num_classes": 100 if run["dataset"] == "cifar100" else 10, "weight_decay": run["weight_decay"]}
     if run["architecture"] == "generic":
-        model = models.generic(**common)
-    elif run["architecture"] == "deep":
-        model = models.deep(**common)
-    else:
-        model = models.spectral_pooling_net(num_layers=run["num_layers"], gamma=run["gamma"], alpha=run["alpha"],
-                                            beta=run["beta"], pool=run["pooling"], seed=run["seed"], **common)
+        return models.generic(**common)
+    if run["architecture"] == "deep":
+        return models.deep(**common)
+    return models.spectral_pooling_net(num_layers=run["num_layers"], gamma=run["gamma"], alpha=run["alpha"],
+                                       beta=run["beta"], pool=run["pooling"], norm=run["pooling_norm"],
+                                       seed=run["seed"], **common)
+
+
+def build_model(run: dict) -> keras.Model:
+    """The run's compiled model, its weights drawn right after :func:`set_seed` of ``run["seed"]``.
+
+    Under ``precision="mixed_bfloat16"`` the layers compute in bfloat16 and keep
+    float32 weights, and a float32 ``logits`` layer ends the model, so the
+    softmax and the loss are float32 (Keras' mixed-precision recipe; bfloat16
+    needs no loss scaling).
+    """
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(run["precision"])
+    try:
+        model = _network(run)
+    finally:
+        keras.config.set_dtype_policy(previous)
+    if run["precision"] != "float32":
+        logits = keras.layers.Activation("linear", dtype="float32", name="logits")(model.output)
+        model = keras.Model(model.input, logits, name=model.name)
     learning_rate = run["learning_rate"]
     if run["learning_rate_drops"]:
         steps = run["train_images"] // run["batch_size"]
@@ -157,7 +186,8 @@ def record_path(run: dict, experiment: str, profile: str) -> Path:
 
 
 def run_dir(run: dict, experiment: str, profile: str) -> Path:
-    return project_root() / "runs" / profile / experiment / name(run)
+    """The run's checkpoint folder: ``<runs root>/<profile>/<experiment>/<name>`` (:func:`profiles.runs_root`)."""
+    return runs_root() / profile / experiment / name(run)
 
 
 def load(run: dict, epochs: int, experiment: str, profile: str) -> dict | None:
@@ -276,7 +306,7 @@ def save_model(model: keras.Model, path: Path) -> Path:
 
 def train(
     run: dict, epochs: int, experiment: str, profile: str, *, data_dir=None, snapshot_epochs=(), export=None,
-    verbose=0,
+    callbacks=(), verbose=0,
 ) -> dict:
     """Train ``run`` for ``epochs`` epochs (reusing or resuming), record it, return its record.
 
@@ -288,7 +318,8 @@ def train(
     ``wall_seconds`` (training plus the per-epoch evaluation).
     ``snapshot_epochs``: epochs after which :class:`Snapshot` saves the
     convolutions beside the record. ``export``: a ``.keras`` path where the
-    trained model is saved :func:`with_preprocessing`.
+    trained model is saved :func:`with_preprocessing`. ``callbacks``: more Keras
+    callbacks, after the checkpoint of each epoch (the search's pruning).
     """
     run = settings(**run)
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
@@ -319,7 +350,7 @@ def train(
         model, batches, epochs=epochs, run_dir=folder, steps_per_epoch=len(x) // run["batch_size"],
         validation_data=(inputs.standardize(splits[evaluated][0], mean, std), splits[evaluated][1]),
         validation_batch_size=1000,
-        callbacks=[Snapshot(stem, snapshot_epochs)], shuffle=False, verbose=verbose,
+        callbacks=[Snapshot(stem, snapshot_epochs), *callbacks], shuffle=False, verbose=verbose,
     )
     if export is not None:
         save_model(with_preprocessing(model, mean, std), Path(export))

@@ -1,28 +1,34 @@
-"""The Bayesian hyperparameter search of the spectral-pooling network (PAPER.md section 6), with Optuna.
+"""The Bayesian hyperparameter search of the spectral-pooling network (paper section 5), with Optuna.
 
-The space is the paper's: gamma in [0.25, 0.85], M in 1..15, alpha and beta in
-[0, 0.8], weight decay in [1e-5, 1e-2] (log), momentum with ``1 - momentum`` in
-[0.1^2, 0.1^0.5] (log) and the learning rate in [1e-4, 0.1] (log); a profile
-may narrow M (``max_layers``). Each trial is a :mod:`runs` run: SGD with
-momentum, the learning rate divided by 10 at 2/3 and 14/15 of its epochs
-(:func:`paper_drops`), no augmentation, every trial from the same seed. It
-scores the validation error after its last epoch, on images held out from the
-end of the training set; the test set is never loaded.
+The paper's space: gamma in [0.25, 0.85], M in 1..15, alpha and beta in [0, 0.8],
+weight decay in [1e-5, 1e-2] (log), momentum with ``1 - momentum`` in
+[0.1^2, 0.1^0.5] (log) and the learning rate in [1e-4, 0.1] (log). A profile
+searches the parameters it lists in ``searched`` (M at most ``max_layers``) and
+fixes the others at the paper's optimum (:data:`paper.OPTIMUM`). Each trial is a
+:mod:`runs` run: SGD with momentum, the learning rate divided by 10 at 2/3 and
+14/15 of ``epochs`` (:func:`paper_drops`), no augmentation, every trial from the
+same seed. It scores the validation error after its last epoch, on images held
+out from the end of the training set; the test set is never loaded.
 
-- Sampler: ``GPSampler`` (a Gaussian process with log expected improvement,
-  the nearest to the paper's Spearmint), seeded, after ``startup_trials``
-  random ones. No pruner: the GP learns from complete trials only, so a
-  pruned trial teaches it nothing and it proposes the same point again (with
-  ``MedianPruner`` it did, 11 times in a row).
+- Pruning: each epoch's validation error is reported to the trial while it
+  trains, and Optuna's ``HyperbandPruner`` (successive halving over several
+  brackets, from ``min_epochs`` up to ``epochs``, reduction factor 3) stops a
+  trial that ranks low at a rung, so the budget goes to the settings that keep
+  up; a pruned trial's score is its error where it stopped.
+- Sampler: ``TPESampler`` (seeded, multivariate, after ``startup_trials``
+  random ones), which learns from pruned trials too (it ranks them by their
+  last reported error); Optuna's ``GPSampler`` uses complete trials only, so
+  with pruning it proposes the same point again. ``constant_liar`` keeps
+  workers sharing a study from proposing the same point together.
 - Storage: any Optuna RDB URL; by default SQLite in
-  ``runs/<profile>/06_search/study.db``. Workers on several processes or
-  machines that open one storage share the study: that is Optuna's own way to
-  scale out (PostgreSQL for a cluster).
+  ``<runs root>/<profile>/06_search/study.db``. Workers on several processes or
+  machines that open one storage share the study.
 - Kills: every trial beats a heartbeat; a trial whose worker died is failed
-  after ``grace_seconds`` and its parameters are tried again
-  (``RetryHeartbeatStaleTrialCallback``), its run resuming from its checkpoint. The
-  results file is rewritten after every trial, and a fresh storage is seeded
-  with the trials it holds, so a search can be finished over several sessions.
+  after ``grace_seconds`` and tried again with its parameters and reported
+  errors (``RetryHeartbeatStaleTrialCallback``), its run resuming from its
+  checkpoint. The results file is rewritten after every trial, and a fresh
+  storage is seeded with the finished trials it holds, so a search can be
+  finished over several sessions, on another machine.
 
 ``python -m spectral_lib.repro.search --profile cpu [--storage URL]`` runs a
 worker (start several for a parallel search).
@@ -31,20 +37,21 @@ worker (start several for a parallel search).
 from __future__ import annotations
 
 import argparse
+import math
 import time
 import warnings
 
+import keras
 import numpy as np
 import optuna
 import sqlalchemy
 
-from spectral_lib.repro import profiles, results, runs
+from spectral_lib.repro import paper, profiles, results, runs
 
 EXPERIMENT = "06_search"
 STORAGE_ATTEMPTS = 5  # opening a new shared database, see open_study
-# The optimum the paper reports (PAPER.md section 6); M and weight decay are not stated.
-PAPER = {"gamma": 0.85, "alpha": 0.30, "beta": 0.15, "momentum": 0.95, "learning_rate": 0.0088}
-FINISHED = (optuna.trial.TrialState.COMPLETE,)
+FINISHED = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
+PARAMETERS = ("gamma", "num_layers", "alpha", "beta", "weight_decay", "one_minus_momentum", "learning_rate")
 
 
 def paper_drops(epochs: int) -> tuple[int, ...]:
@@ -58,34 +65,77 @@ def paper_drops(epochs: int) -> tuple[int, ...]:
 
 
 def distributions(config: dict) -> dict[str, optuna.distributions.BaseDistribution]:
-    """The search space of ``config`` (a ``06_search`` profile), one Optuna distribution per parameter."""
+    """The searched space of ``config`` (a ``06_search`` profile), one Optuna distribution per parameter
+    of ``config["searched"]``, in :data:`PARAMETERS` order; M in ``1..config["max_layers"]``."""
     from optuna.distributions import FloatDistribution, IntDistribution
 
-    return {
-        "gamma": FloatDistribution(0.25, 0.85),
+    unknown = sorted(set(config["searched"]) - set(PARAMETERS))
+    if unknown:
+        raise ValueError(f"`searched` must name parameters among {PARAMETERS}, got {unknown}.")
+    low, high = paper.SEARCH_SPACE["momentum"]
+    space = {
+        "gamma": FloatDistribution(*paper.SEARCH_SPACE["gamma"]),
         "num_layers": IntDistribution(1, config["max_layers"]),
-        "alpha": FloatDistribution(0.0, 0.8),
-        "beta": FloatDistribution(0.0, 0.8),
-        "weight_decay": FloatDistribution(1e-5, 1e-2, log=True),
-        "one_minus_momentum": FloatDistribution(0.1**2, 0.1**0.5, log=True),
-        "learning_rate": FloatDistribution(1e-4, 0.1, log=True),
+        "alpha": FloatDistribution(*paper.SEARCH_SPACE["alpha"]),
+        "beta": FloatDistribution(*paper.SEARCH_SPACE["beta"]),
+        "weight_decay": FloatDistribution(*paper.SEARCH_SPACE["weight_decay"], log=True),
+        "one_minus_momentum": FloatDistribution(1 - high, 1 - low, log=True),
+        "learning_rate": FloatDistribution(*paper.SEARCH_SPACE["learning_rate"], log=True),
     }
+    return {k: v for k, v in space.items() if k in config["searched"]}
+
+
+def fixed(config: dict) -> dict:
+    """The hyperparameters ``config`` does not search, at the paper's optimum (``momentum`` for an
+    unsearched ``one_minus_momentum``). M and the weight decay, which the paper does not state, must be searched."""
+    unstated = sorted({"num_layers", "weight_decay"} - set(config["searched"]))
+    if unstated:
+        raise ValueError(f"`searched` must include {unstated}: the paper states no value for them.")
+    name = {"one_minus_momentum": "momentum"}
+    return {name.get(k, k): paper.OPTIMUM[name.get(k, k)] for k in PARAMETERS
+            if k not in config["searched"] and name.get(k, k) in paper.OPTIMUM}
+
+
+def hyperparameters(params: dict, config: dict) -> dict:
+    """The network's hyperparameters of a trial with searched ``params``: gamma, num_layers, alpha, beta,
+    weight_decay, momentum, learning_rate."""
+    p = {**fixed(config), **params}
+    if "one_minus_momentum" in p:
+        p["momentum"] = 1 - p.pop("one_minus_momentum")
+    return p
 
 
 def trial_run(params: dict, config: dict) -> dict:
-    """The run settings of a trial with parameters ``params``."""
+    """The run settings of a trial with searched parameters ``params`` (the rest :func:`fixed`)."""
+    p = hyperparameters(params, config)
     return runs.settings(
-        dataset=config["dataset"], architecture="spectral_pooling", num_layers=params["num_layers"],
-        gamma=params["gamma"], alpha=params["alpha"], beta=params["beta"], optimizer="sgd",
-        learning_rate=params["learning_rate"], momentum=1 - params["one_minus_momentum"],
-        weight_decay=params["weight_decay"], learning_rate_drops=paper_drops(config["epochs"]),
+        dataset=config["dataset"], architecture="spectral_pooling", num_layers=p["num_layers"],
+        gamma=p["gamma"], alpha=p["alpha"], beta=p["beta"], optimizer="sgd",
+        learning_rate=p["learning_rate"], momentum=p["momentum"],
+        weight_decay=p["weight_decay"], learning_rate_drops=paper_drops(config["epochs"]),
         batch_size=config["batch_size"], augmentation=False, train_images=config["train_images"],
         validation_images=config["validation_images"], test_images=0, seed=config["seed"],
+        precision=config["precision"],
     )
 
 
+class ReportEpochs(keras.callbacks.Callback):
+    """Reports each finished epoch's validation error to ``trial`` while it trains, with its training
+    seconds so far, and stops the run (``optuna.TrialPruned``) where the pruner says so."""
+
+    def __init__(self, trial: optuna.Trial):
+        super().__init__()
+        self.trial = trial
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.trial.report(1 - logs["val_accuracy"], epoch + 1)
+        self.trial.set_user_attr("train_seconds", logs["wall_seconds"])
+        if self.trial.should_prune():
+            raise optuna.TrialPruned(f"pruned after epoch {epoch + 1}")
+
+
 def objective(config: dict, profile: str, data_dir=None):
-    """The objective of a study: train the trial's run, return its last validation error."""
+    """The objective of a study: train the trial's run, reporting every epoch; return its last validation error."""
     space = distributions(config)
 
     def evaluate(trial: optuna.Trial) -> float:
@@ -97,18 +147,18 @@ def objective(config: dict, profile: str, data_dir=None):
                 params[key] = trial.suggest_float(key, dist.low, dist.high, log=dist.log)
         run = trial_run(params, config)
         trial.set_user_attr("run", runs.name(run))
-        record = runs.train(run, config["epochs"], EXPERIMENT, profile, data_dir=data_dir)
+        record = runs.train(run, config["epochs"], EXPERIMENT, profile, data_dir=data_dir,
+                            callbacks=[ReportEpochs(trial)])
         trial.set_user_attr("train_seconds", record["history"]["wall_seconds"][-1])
-        for epoch, error in enumerate(record["history"]["validation_error"], start=1):
-            trial.report(error, epoch)
+        trial.set_user_attr("machine", record["machine"])
         return record["history"]["validation_error"][-1]
 
     return evaluate
 
 
 def storage_url(profile: str) -> str:
-    """SQLite in the profile's run directory: ``runs/<profile>/06_search/study.db``."""
-    folder = profiles.project_root() / "runs" / profile / EXPERIMENT
+    """SQLite in the profile's run directory: ``<runs root>/<profile>/06_search/study.db``."""
+    folder = profiles.runs_root() / profile / EXPERIMENT
     folder.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{folder / 'study.db'}"
 
@@ -130,7 +180,8 @@ def open_study(config: dict, storage: str, *, worker=0, heartbeat_seconds=60, gr
             try:
                 rdb = optuna.storages.RDBStorage(
                     storage, heartbeat_interval=heartbeat_seconds, grace_period=grace_seconds,
-                    heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=2),
+                    heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(
+                        max_retry=2, inherit_intermediate_values=True),
                 )
                 break
             except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.OperationalError):
@@ -139,57 +190,90 @@ def open_study(config: dict, storage: str, *, worker=0, heartbeat_seconds=60, gr
                 if attempt == STORAGE_ATTEMPTS - 1:
                     raise
                 time.sleep(1)
-    seed = int(np.random.SeedSequence([config["seed"], worker]).generate_state(1)[0])
-    sampler = optuna.samplers.GPSampler(seed=seed, n_startup_trials=config["startup_trials"])
-    return optuna.create_study(storage=rdb, sampler=sampler, direction="minimize",
+        seed = int(np.random.SeedSequence([config["seed"], worker]).generate_state(1)[0])
+        sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=config["startup_trials"],
+                                             multivariate=True, constant_liar=True)
+    pruner = optuna.pruners.HyperbandPruner(min_resource=config["min_epochs"], max_resource=config["epochs"],
+                                            reduction_factor=3)
+    return optuna.create_study(storage=rdb, sampler=sampler, pruner=pruner, direction="minimize",
                                study_name=f"spectral-pooling-{config['dataset']}", load_if_exists=True)
 
 
-def trials(study: optuna.Study) -> list[dict]:
-    """Every trial of ``study``: number, state, parameters (with ``momentum``), validation error
-    (``value``), per-epoch validation errors, its run's name, its seconds in the study (near 0 for a
-    trial whose run was already recorded) and its run's training seconds (``train_seconds``)."""
+def trials(study: optuna.Study, config: dict) -> list[dict]:
+    """Every trial of ``study``: number, state, searched parameters, all the network's
+    ``hyperparameters`` (:func:`hyperparameters`), its score (``value``: the
+    last epoch's validation error of a complete trial, the last reported one of a pruned trial), the
+    per-epoch validation errors, its run's name, the machine that trained it, its seconds in the study
+    (near 0 for a trial whose run was already recorded) and its run's training seconds."""
     out = []
     for t in sorted(study.get_trials(deepcopy=False), key=lambda t: t.number):
         seconds = t.user_attrs.get("restored_seconds")
         if seconds is None and t.datetime_complete:
             seconds = (t.datetime_complete - t.datetime_start).total_seconds()
+        intermediate = {str(k): v for k, v in sorted(t.intermediate_values.items())}
+        value = t.value if t.state.name == "COMPLETE" else (list(intermediate.values())[-1] if intermediate else None)
         out.append({
             "number": t.number, "state": t.state.name, "params": dict(t.params),
-            "momentum": 1 - t.params["one_minus_momentum"] if "one_minus_momentum" in t.params else None,
-            "value": t.value, "intermediate": {str(k): v for k, v in sorted(t.intermediate_values.items())},
-            "run": t.user_attrs.get("run"), "seconds": seconds, "train_seconds": t.user_attrs.get("train_seconds"),
+            "hyperparameters": hyperparameters(t.params, config) if t.params else None,
+            "value": value, "intermediate": intermediate, "run": t.user_attrs.get("run"),
+            "machine": t.user_attrs.get("machine"), "seconds": seconds,
+            "train_seconds": t.user_attrs.get("train_seconds"),
         })
     return out
 
 
 def restore(study: optuna.Study, recorded: list[dict], config: dict) -> int:
-    """Add the finished trials of a results file to a study that has none (a fresh storage); returns how many."""
+    """Add the finished (complete and pruned) trials of a results file to a study that has none (a fresh
+    storage); returns how many."""
     if study.get_trials(deepcopy=False, states=FINISHED):
         return 0
     space = distributions(config)
     added = 0
     for t in recorded:
-        if t["state"] != "COMPLETE":
+        if t["state"] not in ("COMPLETE", "PRUNED"):
             continue
         study.add_trial(optuna.trial.create_trial(
-            value=t["value"],
+            state=optuna.trial.TrialState[t["state"]], value=t["value"] if t["state"] == "COMPLETE" else None,
             params=t["params"], distributions={k: space[k] for k in t["params"]},
             intermediate_values={int(k): v for k, v in t["intermediate"].items()},
-            user_attrs={"run": t["run"], "restored_seconds": t["seconds"], "train_seconds": t["train_seconds"]},
+            user_attrs={"run": t["run"], "machine": t["machine"], "restored_seconds": t["seconds"],
+                        "train_seconds": t["train_seconds"]},
         ))
         added += 1
     return added
 
 
+def at_bounds(best: dict, config: dict) -> dict[str, str]:
+    """The searched parameters of ``best`` that sit at an end of their range: ``{name: "lowest" | "highest"}``
+    (within 2 % of the range, on a log scale for log ranges; M exactly at its end)."""
+    out = {}
+    for key, dist in distributions(config).items():
+        value, low, high = best["params"][key], dist.low, dist.high
+        if dist.log:
+            value, low, high = math.log(value), math.log(low), math.log(high)
+        tolerance = 0 if isinstance(dist, optuna.distributions.IntDistribution) else 0.02 * (high - low)
+        if value <= low + tolerance:
+            out[key] = "lowest"
+        elif value >= high - tolerance:
+            out[key] = "highest"
+    return out
+
+
 def summary(study: optuna.Study, config: dict) -> dict:
-    """The results file: the profile's settings, every trial, and the best complete trial."""
-    recorded = trials(study)
+    """The results file: the profile's settings, every trial, the best complete trial, and which of its
+    parameters sit at an end of their range."""
+    recorded = trials(study, config)
     complete = [t for t in recorded if t["state"] == "COMPLETE"]
     best = min(complete, key=lambda t: t["value"]) if complete else None
-    return {"experiment": EXPERIMENT, "config": config, "paper_optimum": PAPER,
-            "sampler": "optuna.samplers.GPSampler",
-            "optuna_version": optuna.__version__, "trials": recorded, "best": best}
+    return {"experiment": EXPERIMENT, "config": config, "paper_optimum": paper.OPTIMUM, "fixed": fixed(config),
+            "sampler": "optuna.samplers.TPESampler", "pruner": "optuna.pruners.HyperbandPruner",
+            "optuna_version": optuna.__version__, "trials": recorded, "best": best,
+            "best_at_bounds": at_bounds(best, config) if best else {}}
+
+
+def finished(recorded: dict) -> int:
+    """How many trials of a results file have finished (complete or pruned)."""
+    return sum(t["state"] in ("COMPLETE", "PRUNED") for t in recorded["trials"])
 
 
 def _without_trials(config: dict) -> dict:
@@ -199,8 +283,9 @@ def _without_trials(config: dict) -> dict:
 
 def search(profile: str, *, storage: str | None = None, worker=0, data_dir=None, heartbeat_seconds=60,
            grace_seconds=180) -> dict:
-    """Run (or join, or resume) the search of ``profile`` until ``trials`` trials have completed; returns
-    the results file's content, also written to ``results/06_search.json`` after every trial.
+    """Run (or join, or resume) the search of ``profile`` until ``trials`` trials have finished (complete
+    or pruned); returns the results file's content, also written to ``results/06_search.json`` after
+    every trial.
 
     A finished search in the results file is returned without opening a storage.
     """
@@ -210,7 +295,7 @@ def search(profile: str, *, storage: str | None = None, worker=0, data_dir=None,
     if recorded is not None and _without_trials(recorded["config"]) != _without_trials(config):
         raise ValueError(f"{path} holds a search with other settings ({recorded['config']}) than profile "
                          f"{profile!r} ({config}): delete it to search again.")
-    if recorded is not None and sum(t["state"] == "COMPLETE" for t in recorded["trials"]) >= config["trials"]:
+    if recorded is not None and finished(recorded) >= config["trials"]:
         return recorded
     study = open_study(config, storage or storage_url(profile), worker=worker,
                        heartbeat_seconds=heartbeat_seconds, grace_seconds=grace_seconds)

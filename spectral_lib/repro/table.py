@@ -1,23 +1,26 @@
 """Figure 4(b): CIFAR-10 and CIFAR-100 test error of the spectral-pooling network, and what each part buys.
 
-Three variants of the network of PAPER.md section 6, on one harness and one
-budget, each on CIFAR-10 and on CIFAR-100 (fine labels):
+The network of the paper's section 5 with the best trial of the search (:mod:`search`), trained as the
+paper did: SGD with momentum, the learning rate divided by 10 at 2/3 and 14/15 of the epochs
+(:func:`search.paper_drops`: after 100 and 140 of 150), weight decay, no dropout, no augmentation;
+the last ``validation_images`` of the training set held out and evaluated every epoch, the test set
+once at the end. The runs, in the order they are trained (a profile's ``parts``):
 
-- ``spectral_pooling``: spectral pooling with frequency dropout (the paper's);
-- ``no_frequency_dropout``: the same network without frequency dropout;
-- ``max_pooling``: 3x3 stride-2 max pooling in place of every spectral pooling,
-  same depth and widths, no frequency dropout.
+- ``headline``: the searched network with frequency dropout on CIFAR-10 for ``headline_epochs``
+  (the paper's 150) and its max-pooling twin for as long;
+- ``ablations``, on CIFAR-10 for ``ablation_epochs``: spectral pooling with frequency dropout and the
+  twin for ``seeds`` seeds each, without frequency dropout, and spectral pooling to the twin's map
+  sizes (ceil(H / 2) at every stage), which separates the operator from how fast the maps shrink;
+- ``ranking``: the search's runner-up at the ablation length, to check that the search's ranking of
+  its top two holds at a length its trials did not reach;
+- ``cifar100``: the spectral net with frequency dropout, the twin, and without frequency dropout,
+  on CIFAR-100 (fine labels) at the ablation length.
 
-Training as in the paper: SGD with momentum, the learning rate divided by 10
-at 2/3 and 14/15 of the epochs (:func:`search.paper_drops`), weight decay, no
-dropout, no augmentation; the last ``validation_images`` of the training set
-held out and evaluated every epoch, the test set once at the end.
-Hyperparameters: the paper's stated optimum (gamma, alpha, beta, momentum,
-learning rate) and, for what it does not state (M and weight decay), the best
-trial of the search (:mod:`search`), M capped at the profile's ``max_layers``.
+Variants (:data:`VARIANTS`): the max-pooling twin has the same depth and widths with 3x3 stride-2
+max pooling in place of every spectral pooling and no frequency dropout.
 
-``python -m spectral_lib.repro.table --profile cpu`` trains every run of the
-profile (reusing finished runs, resuming an interrupted one).
+``python -m spectral_lib.repro.table --profile cpu`` trains every run of the profile in that order
+(reusing finished runs, resuming an interrupted one); ``--parts headline`` only some.
 """
 
 from __future__ import annotations
@@ -26,63 +29,86 @@ import argparse
 
 import numpy as np
 
-from spectral_lib.repro import profiles, runs, search
+from spectral_lib.repro import paper, profiles, results, runs, search, verdicts
 
 EXPERIMENT = "07_table4b"
 DATASETS = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100"}
 VARIANTS = {
     "spectral_pooling": "Spectral pooling with frequency dropout",
     "no_frequency_dropout": "Spectral pooling, no frequency dropout",
-    "max_pooling": "Max pooling (3x3, stride 2), same depth and widths",
+    "spectral_half": "Spectral pooling with frequency dropout, to the twin's map sizes",
+    "max_pooling": "Max-pooling twin (3x3, stride 2), same depth and widths",
 }
-# Figure 4(b) as published, test error in % without augmentation (PAPER.md section 5).
-PUBLISHED = [
-    ("Stochastic pooling", 15.13, 42.51),
-    ("Maxout", 11.68, 38.57),
-    ("Network-in-network", 10.41, 35.68),
-    ("Deeply supervised nets", 9.78, 34.57),
-    ("Spectral pooling", 8.6, 31.6),
-]
-REFERENCE_CHECK_IMAGES = 1000  # the exported model's error on the first test images, checked by the tests
+PARTS = ("headline", "ablations", "ranking", "cifar100")
+REFERENCE_CHECK_IMAGES = 1000  # the exported models' error on the first test images, checked by the tests
+OVERFIT_POINTS = 5.0  # a run overfits when its last training error is this far below its validation error
 
 
-def hyperparameters(profile: str, data_dir=None) -> dict:
-    """The paper's stated optimum, with M and weight decay from the best trial of the search of ``profile``
-    (run or reused by :func:`search.search`), M capped at the profile's ``max_layers``."""
-    best = search.search(profile, data_dir=data_dir)["best"]
-    if best is None:
-        raise RuntimeError(f"the {profile!r} search has no complete trial to take M and weight decay from.")
-    cap = profiles.get(EXPERIMENT, profile)["max_layers"]
-    return {**{k: search.PAPER[k] for k in ("gamma", "alpha", "beta", "momentum", "learning_rate")},
-            "num_layers": min(best["params"]["num_layers"], cap), "weight_decay": best["params"]["weight_decay"],
-            "search_trial": best["number"]}
+def hyperparameters(profile: str) -> dict:
+    """``{"best": ..., "runner_up": ...}``: the network's hyperparameters of the best and second-best
+    complete trials of the finished search of ``profile`` (``runner_up`` ``None`` with one), each with
+    its ``search_trial`` number. Raises when the search has not finished: run 06 first."""
+    path = search.results_path(profile)
+    config = profiles.get(search.EXPERIMENT, profile)
+    recorded = results.read_json(path) if path.exists() else None
+    if recorded is None or recorded["config"] != config or search.finished(recorded) < config["trials"]:
+        state = "missing" if recorded is None else f"{search.finished(recorded)} of {config['trials']} trials"
+        raise RuntimeError(f"the {profile!r} search is not finished ({profiles.relative(path)}: {state}): run "
+                           f"notebook 06 first (or `python -m spectral_lib.repro.search --profile {profile}`).")
+    complete = sorted((t for t in recorded["trials"] if t["state"] == "COMPLETE"), key=lambda t: t["value"])
+    chosen = [{**t["hyperparameters"], "search_trial": t["number"]} for t in complete[:2]]
+    return {"best": chosen[0], "runner_up": chosen[1] if len(chosen) > 1 else None}
 
 
-def export_path(profile: str):
-    """Where the CIFAR-10 spectral-pooling model is saved for anyone to evaluate."""
-    return profiles.output_root(profile) / "results" / "models" / "cifar10_spectral_pooling_net.keras"
+def export_path(profile: str, dataset: str):
+    """Where the reference model of ``dataset`` is saved for anyone to evaluate."""
+    return profiles.output_root(profile) / "results" / "models" / f"{dataset}_spectral_pooling_net.keras"
 
 
-def plan(profile: str, hyper: dict) -> list[dict]:
-    """Every run of the table under ``profile``, CIFAR-10 first: ``dataset``, ``variant``, ``run``,
-    ``epochs`` and ``export`` (the ``.keras`` path of the CIFAR-10 spectral-pooling run, else ``None``)."""
+def _run(hyper: dict, config: dict, dataset: str, variant: str, seed: int, epochs: int) -> dict:
+    dropout = {"alpha": hyper["alpha"], "beta": hyper["beta"]} \
+        if variant in ("spectral_pooling", "spectral_half") else {"alpha": None, "beta": None}
+    pooling = {"max_pooling": "max", "spectral_half": "spectral_half"}.get(variant, "spectral")
+    return runs.settings(
+        dataset=dataset, architecture="spectral_pooling", num_layers=hyper["num_layers"], gamma=hyper["gamma"],
+        pooling=pooling, **dropout, optimizer="sgd", learning_rate=hyper["learning_rate"],
+        momentum=hyper["momentum"], weight_decay=hyper["weight_decay"], learning_rate_drops=search.paper_drops(epochs),
+        batch_size=config["batch_size"], augmentation=False, train_images=config["train_images"],
+        validation_images=config["validation_images"], test_images=config["test_images"], seed=seed,
+        precision=config["precision"],
+    )
+
+
+def plan(profile: str, chosen: dict) -> list[dict]:
+    """Every run of the table under ``profile`` in training order; ``chosen`` is :func:`hyperparameters`.
+
+    Each entry: ``part``, ``dataset``, ``variant``, ``seed``, ``epochs``, ``run``
+    and ``export`` (the ``.keras`` path of a reference model, else ``None``).
+    """
     config = profiles.get(EXPERIMENT, profile)
+    unknown = sorted(set(config["parts"]) - set(PARTS))
+    if unknown:
+        raise ValueError(f"`parts` must be among {PARTS}, got {unknown}.")
+    long, short, best = config["headline_epochs"], config["ablation_epochs"], chosen["best"]
+    wanted = {
+        "headline": [("cifar10", "spectral_pooling", 0, long, best), ("cifar10", "max_pooling", 0, long, best)],
+        "ablations": [("cifar10", v, 0, short, best) for v in ("spectral_pooling", "max_pooling",
+                                                               "no_frequency_dropout", "spectral_half")]
+        + [("cifar10", v, s, short, best) for s in range(1, config["seeds"]) for v in ("spectral_pooling", "max_pooling")],
+        "ranking": [("cifar10", "spectral_pooling", 0, short, chosen["runner_up"])] if chosen["runner_up"] else [],
+        "cifar100": [("cifar100", v, 0, short, best) for v in ("spectral_pooling", "max_pooling", "no_frequency_dropout")],
+    }
     entries = []
-    for dataset in DATASETS:
-        for variant in VARIANTS:
-            dropout = {"alpha": hyper["alpha"], "beta": hyper["beta"]} if variant == "spectral_pooling" \
-                else {"alpha": None, "beta": None}
-            run = runs.settings(
-                dataset=dataset, architecture="spectral_pooling", num_layers=hyper["num_layers"],
-                gamma=hyper["gamma"], pooling="max" if variant == "max_pooling" else "spectral", **dropout,
-                optimizer="sgd", learning_rate=hyper["learning_rate"], momentum=hyper["momentum"],
-                weight_decay=hyper["weight_decay"], learning_rate_drops=search.paper_drops(config["epochs"]),
-                batch_size=config["batch_size"], augmentation=False, train_images=config["train_images"],
-                validation_images=config["validation_images"], test_images=config["test_images"], seed=0,
-            )
-            export = export_path(profile) if (dataset, variant) == ("cifar10", "spectral_pooling") else None
-            entries.append({"dataset": dataset, "variant": variant, "run": run, "epochs": config["epochs"],
-                            "export": export})
+    for part in PARTS:
+        if part not in config["parts"]:
+            continue
+        for dataset, variant, seed, epochs, hyper in wanted[part]:
+            reference = variant == "spectral_pooling" and seed == 0 and hyper is best and \
+                (part, dataset) in (("headline", "cifar10"), ("cifar100", "cifar100"))
+            entries.append({"part": part, "dataset": dataset, "variant": variant, "seed": seed, "epochs": epochs,
+                            "search_trial": hyper["search_trial"],
+                            "run": _run(hyper, config, dataset, variant, seed, epochs),
+                            "export": export_path(profile, dataset) if reference else None})
     return entries
 
 
@@ -90,12 +116,22 @@ def train_all(profile: str, entries: list[dict], data_dir=None, verbose=0) -> li
     """Train (or reuse) every entry of :func:`plan`; returns the entries with their ``record``."""
     out = []
     for i, entry in enumerate(entries, 1):
-        print(f"[{i}/{len(entries)}] {runs.name(entry['run'])} ({entry['epochs']} epochs)", flush=True)
+        print(f"[{i}/{len(entries)}] {entry['part']}: {runs.name(entry['run'])} ({entry['epochs']} epochs)", flush=True)
         record = runs.train(entry["run"], entry["epochs"], EXPERIMENT, profile, data_dir=data_dir,
                             export=entry["export"], verbose=verbose)
         print(f"    test error {record['final_test']['error']:.4f}, {record['history']['wall_seconds'][-1] / 60:.1f} min",
               flush=True)
         out.append({**entry, "record": record})
+    return out
+
+
+def recorded(profile: str, entries: list[dict]) -> list[dict]:
+    """The entries of :func:`plan` whose runs are recorded, with their ``record`` (none is trained)."""
+    out = []
+    for entry in entries:
+        record = runs.load(entry["run"], entry["epochs"], EXPERIMENT, profile)
+        if record is not None:
+            out.append({**entry, "record": record})
     return out
 
 
@@ -106,28 +142,107 @@ def model_error(model, images: np.ndarray, labels: np.ndarray) -> float:
 
 
 def rows(trained: list[dict]) -> list[dict]:
-    """One row per dataset and variant: final test error, best validation error, epochs, images, time."""
+    """One row per trained entry: its test error and noise, best and last validation error, last training
+    error, epochs, images, precision, machine and minutes."""
     out = []
     for entry in trained:
         record, run = entry["record"], entry["run"]
+        h, error = record["history"], record["final_test"]["error"]
         out.append({
-            "dataset": entry["dataset"], "variant": entry["variant"], "name": record["name"],
-            "test_error": record["final_test"]["error"], "test_images": run["test_images"],
-            "best_validation_error": min(record["history"]["validation_error"]),
-            "epochs": record["epochs"], "train_images": run["train_images"],
-            "minutes": record["history"]["wall_seconds"][-1] / 60,
+            "part": entry["part"], "dataset": entry["dataset"], "variant": entry["variant"], "seed": entry["seed"],
+            "search_trial": entry["search_trial"], "name": record["name"], "test_error": error,
+            "test_error_se": verdicts.standard_error(error, run["test_images"]), "test_images": run["test_images"],
+            "best_validation_error": min(h["validation_error"]), "validation_error": h["validation_error"][-1],
+            "train_error": h["train_error"][-1], "epochs": record["epochs"], "train_images": run["train_images"],
+            "precision": run["precision"], "machine": record["machine"], "minutes": h["wall_seconds"][-1] / 60,
         })
     return out
+
+
+def _errors(table_rows, part, dataset, variant, trial=None) -> dict[int, float]:
+    return {r["seed"]: r["test_error"] for r in table_rows if (r["part"], r["dataset"], r["variant"]) ==
+            (part, dataset, variant) and (trial is None or r["search_trial"] == trial)}
+
+
+def judge(table_rows: list[dict], config: dict, best_trial: int) -> list[verdicts.Verdict]:
+    """The verdicts of Figure 4(b) from the rows of :func:`rows`, each with its evidence."""
+    out, n = [], config["test_images"]
+    headline = _errors(table_rows, "headline", "cifar10", "spectral_pooling")
+    claim = f"CIFAR-10 test error at most the paper's {paper.SPECTRAL_POOLING_ERROR['cifar10']} %"
+    if not headline:
+        out.append(verdicts.Verdict(claim, verdicts.NOT_TESTED, "the headline run is not recorded yet"))
+    elif config["headline_epochs"] < paper.EPOCHS:
+        out.append(verdicts.Verdict(claim, verdicts.NOT_TESTED, f"{config['headline_epochs']} epochs, not the paper's "
+                                    f"{paper.EPOCHS}: {100 * headline[0]:.2f} %"))
+    else:
+        out.append(verdicts.at_most(claim, list(headline.values()), paper.SPECTRAL_POOLING_ERROR["cifar10"] / 100, n))
+    c100 = _errors(table_rows, "cifar100", "cifar100", "spectral_pooling")
+    claim = f"CIFAR-100 test error at most the paper's {paper.SPECTRAL_POOLING_ERROR['cifar100']} %"
+    if not c100:
+        out.append(verdicts.Verdict(claim, verdicts.NOT_TESTED, "the CIFAR-100 run is not recorded yet"))
+    elif config["ablation_epochs"] < paper.EPOCHS:
+        out.append(verdicts.Verdict(claim, verdicts.NOT_TESTED, f"{config['ablation_epochs']} epochs, not the "
+                                    f"paper's {paper.EPOCHS}: {100 * c100[0]:.2f} %"))
+    else:
+        out.append(verdicts.at_most(claim, list(c100.values()), paper.SPECTRAL_POOLING_ERROR["cifar100"] / 100, n))
+    for part, label in (("headline", f"{config['headline_epochs']} epochs"), ("ablations", f"{config['ablation_epochs']} epochs")):
+        ours = _errors(table_rows, part, "cifar10", "spectral_pooling", best_trial)
+        twin = _errors(table_rows, part, "cifar10", "max_pooling")
+        seeds = sorted(set(ours) & set(twin))
+        claim = f"spectral pooling beats its max-pooling twin on CIFAR-10 ({label})"
+        if not seeds:
+            out.append(verdicts.Verdict(claim, verdicts.NOT_TESTED, "the pair is not recorded yet"))
+        else:
+            out.append(verdicts.lower_is_better(claim, [ours[s] for s in seeds], [twin[s] for s in seeds], n))
+    out.append(frequency_dropout(table_rows, n, best_trial))
+    return out
+
+
+def frequency_dropout(table_rows: list[dict], n: int, best_trial: int) -> verdicts.Verdict:
+    """What frequency dropout buys: measured only where the run without it overfits (its last training
+    error more than :data:`OVERFIT_POINTS` below its last validation error)."""
+    claim = "frequency dropout lowers the test error where the network overfits (CIFAR-10, ablation length)"
+    rows_by = {(r["part"], r["dataset"], r["variant"], r["seed"]): r for r in table_rows
+               if r["search_trial"] == best_trial}
+    without, with_ = rows_by.get(("ablations", "cifar10", "no_frequency_dropout", 0)), \
+        rows_by.get(("ablations", "cifar10", "spectral_pooling", 0))
+    if without is None or with_ is None:
+        return verdicts.Verdict(claim, verdicts.NOT_TESTED, "the pair is not recorded yet")
+    gap = 100 * (without["validation_error"] - without["train_error"])
+    if gap < OVERFIT_POINTS:
+        return verdicts.Verdict(claim, verdicts.NOT_TESTED, f"the run without it does not overfit: last training "
+                                f"error {100 * without['train_error']:.1f} % against validation "
+                                f"{100 * without['validation_error']:.1f} % ({gap:.1f} points)")
+    return verdicts.lower_is_better(claim, [with_["test_error"]], [without["test_error"]], n)
+
+
+def ranking(table_rows: list[dict], recorded_search: dict, chosen: dict) -> verdicts.Verdict:
+    """Whether the search's order of its best two settings holds at the ablation length."""
+    claim = "the search's best setting is still ahead of its runner-up at the ablation length"
+    best, runner_up = chosen["best"], chosen["runner_up"]
+    if runner_up is None:
+        return verdicts.Verdict(claim, verdicts.NOT_TESTED, "the search has one complete trial")
+    ours = _errors(table_rows, "ablations", "cifar10", "spectral_pooling", best["search_trial"]).get(0)
+    theirs = _errors(table_rows, "ranking", "cifar10", "spectral_pooling", runner_up["search_trial"]).get(0)
+    if ours is None or theirs is None:
+        return verdicts.Verdict(claim, verdicts.NOT_TESTED, "the two runs are not recorded yet")
+    value = {t["number"]: t["value"] for t in recorded_search["trials"]}
+    verdict = verdicts.lower_is_better(claim, [ours], [theirs], table_rows[0]["test_images"])
+    return verdicts.Verdict(claim, verdict.verdict, f"search: trial {best['search_trial']} "
+                            f"{100 * value[best['search_trial']]:.2f} % vs trial {runner_up['search_trial']} "
+                            f"{100 * value[runner_up['search_trial']]:.2f} % validation error; {verdict.evidence}")
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", default=profiles.REFERENCE, choices=profiles.NAMES)
+    parser.add_argument("--parts", nargs="+", choices=PARTS, help="train only these parts (default: the profile's)")
     parser.add_argument("--data-dir", default=None, help="CIFAR folder (default: $SPECTRAL_CNN_DATA, else data/)")
     args = parser.parse_args(argv)
-    hyper = hyperparameters(args.profile, args.data_dir)
-    print(f"hyperparameters: {hyper}", flush=True)
-    train_all(args.profile, plan(args.profile, hyper), args.data_dir, verbose=2)
+    chosen = hyperparameters(args.profile)
+    print(f"hyperparameters: {chosen}", flush=True)
+    entries = [e for e in plan(args.profile, chosen) if args.parts is None or e["part"] in args.parts]
+    train_all(args.profile, entries, args.data_dir, verbose=2)
 
 
 if __name__ == "__main__":
