@@ -100,5 +100,18 @@ def test_max_pooling_baseline_has_the_same_depth_and_widths():
     assert [p.output.shape[1] for p in pools] == [16, 8, 4, 2] and not _layers(baseline, SpectralPooling2D)
     with pytest.raises(ValueError, match="frequency dropout needs spectral pooling.*alpha=0.3"):
         models.spectral_pooling_net(pool="max")
-    with pytest.raises(ValueError, match="`pool` must be 'spectral' or 'max', got pool='avg'"):
+    with pytest.raises(ValueError, match="`pool` must be one of .* got pool='avg'"):
         models.spectral_pooling_net(pool="avg", alpha=None, beta=None)
+
+
+def test_spectral_pooling_to_half_sizes_matches_the_max_pooling_twin():
+    sizes = {}
+    for pool, fd in (("max", None), ("spectral_half", 0.3)):
+        net = models.spectral_pooling_net(num_layers=6, pool=pool, alpha=fd, beta=fd and 0.15, norm="unitary")
+        pools = [layer for layer in net.layers if isinstance(layer, (keras.layers.MaxPooling2D, SpectralPooling2D))]
+        sizes[pool] = [layer.output.shape[1] for layer in pools]
+        if pool == "spectral_half":
+            assert {layer.norm for layer in pools} == {"unitary"} and all(layer.frequency_dropout for layer in pools)
+    assert sizes["spectral_half"] == sizes["max"] == [16, 8, 4, 2, 1, 1]
+    with pytest.raises(ValueError, match="`pool` must be one of"):
+        models.spectral_pooling_net(pool="avg")
