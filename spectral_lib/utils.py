@@ -51,6 +51,24 @@ def cpu_model() -> str:
     return platform.processor() or "unknown CPU"
 
 
+FAST_BF16_FLAGS = ("amx_bf16", "avx512_bf16")  # the CPU features that make bfloat16 fast on a CPU
+
+
+def cpu_flags() -> dict[str, bool]:
+    """Whether the CPU has each of :data:`FAST_BF16_FLAGS` and AVX-512 (``/proc/cpuinfo``; all ``False``
+    where it cannot be read)."""
+    flags = set()
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    break
+    except OSError:
+        pass
+    return {flag: flag in flags for flag in (*FAST_BF16_FLAGS, "avx512f")}
+
+
 def machine() -> str:
     """This machine in words, for results files and the README: its CPU, since records made on
     machines of one size can differ several-fold in speed."""

@@ -11,14 +11,12 @@ import sys
 from pathlib import Path
 
 from spectral_lib.repro.profiles import REFERENCE, project_root
-from spectral_lib.repro.runs import DEFAULTS as RUN_DEFAULTS
 from spectral_lib.repro.speedup import ARCHITECTURES, describe, describe_summary
-from spectral_lib.repro.table import DATASETS, PUBLISHED, VARIANTS
+from spectral_lib.repro import search, table
 from spectral_lib.repro.results import read_json
 
 START = "<!-- results:start: written by `python -m spectral_lib.repro.report` from results/; do not edit by hand -->"
 END = "<!-- results:end -->"
-PAPER_T4B = {"cifar10": PUBLISHED[-1][1], "cifar100": PUBLISHED[-1][2]}
 
 
 def _load(name: str) -> dict | None:
@@ -107,25 +105,10 @@ def _items(timings: dict) -> list[str]:
                 f"moments (qualitative) | sparser through training: {'yes' if v['sparser_beyond_initial_gap'] else 'no'}; "
                 f"fewer large moments: {'yes' if v['fewer_large_moments'] else 'no'} |"
             )
-    if found and found["best"]:
-        b = found["best"]
-        lines.append(
-            f"| Figure 4(b) search | `06_search_bayesian_hyperparameters` | best of {sum(t['state'] == 'COMPLETE' for t in found['trials'])} trials: "
-            f"validation error {100 * b['value']:.1f} % with gamma {b['params']['gamma']:.2f}, M "
-            f"{b['params']['num_layers']}, alpha {b['params']['alpha']:.2f}, beta {b['params']['beta']:.2f}, momentum "
-            f"{b['momentum']:.3f}, learning rate {b['params']['learning_rate']:.4f} | gamma 0.85, alpha 0.30, beta 0.15, "
-            f"momentum 0.95, learning rate 0.0088 | not comparable: {found['config']['epochs']} epochs on "
-            f"{found['config']['train_images']} images a trial |"
-        )
+    if found:
+        lines.append(search.readme_item(found))
     if t4b:
-        for r in t4b["rows"]:
-            if r["variant"] == "spectral_pooling":
-                paper, ours = PAPER_T4B[r["dataset"]], 100 * r["test_error"]
-                holds = "yes" if ours <= paper + 1 else f"no, {ours - paper:+.1f} points"
-                lines.append(
-                    f"| Figure 4(b) | `07_table4b_cifar_spectral_pooling` | {DATASETS[r['dataset']]}: test error "
-                    f"{ours:.2f} % after {r['epochs']} epochs on {r['train_images']} images | {paper} % | {holds} |"
-                )
+        lines += table.readme_items(t4b)
     lines.append("")
     if timings:
         runs = ", ".join(f"`{name}` {_minutes(s)}" for name, s in timings["notebooks"].items())
@@ -213,76 +196,6 @@ def _fig5_section(fig5: dict) -> list[str]:
         f"arm's initial kernels (equal up to float32 round-off): {gaps}. Largest difference between the recorded SGD arms' test errors: {sgd}. "
         f"Adam with the raw half-plane coefficients (`orthonormal=False`): speed-up {describe(c['adam_seed0_raw'])}, "
         f"against {describe(c['adam_seed0_orthonormal'])} with the orthonormal ones.",
-    ]
-    return lines
-
-
-def _search_section(found: dict) -> list[str]:
-    c, trials = found["config"], found["trials"]
-    complete = sum(t["state"] == "COMPLETE" for t in trials)
-    minutes = sum(t["train_seconds"] or 0 for t in trials) / 60
-    lines = [
-        f"Profile `{found['profile']}` on {found['machine']}: {complete} complete trials of the {c['trials']} planned "
-        f"({len(trials) - complete} killed with their worker and retried), {minutes:.0f} min of training in all "
-        f"(`results/06_search.json`). Optuna `GPSampler` after {c['startup_trials']} random trials, no pruner; "
-        f"each trial trains on the first {c['train_images']} CIFAR-10 training images for {c['epochs']} epochs "
-        f"(batch {c['batch_size']}) and scores the validation error on the last {c['validation_images']}; M at most "
-        f"{c['max_layers']}. The paper does not state its number of trials or their length.",
-        "",
-        "| hyperparameter | best trial | paper |",
-        "|---|---|---|",
-    ]
-    best = found["best"]
-    if best:
-        ours = {**best["params"], "momentum": best["momentum"]}
-        for key in ("gamma", "num_layers", "alpha", "beta", "weight_decay", "momentum", "learning_rate"):
-            paper = found["paper_optimum"].get(key)
-            lines.append(f"| {key} | {ours[key]:.4g} | {'not stated' if paper is None else f'{paper:g}'} |")
-        lines += ["", f"Best validation error {100 * best['value']:.1f} % (trial {best['number']})."]
-    return lines
-
-
-def _table_section(t4b: dict) -> list[str]:
-    s, h = t4b["settings"], t4b["hyperparameters"]
-    minutes = sum(r["minutes"] for r in t4b["rows"])
-    machine = t4b["runs"][0]["machine"] if t4b["runs"] else t4b["machine"]
-    lines = [
-        f"Profile `{t4b['profile']}` on {machine}: every run {s['epochs']} epochs on the first {s['train_images']} "
-        f"training images (the last {s['validation_images']} held out for validation), batch {s['batch_size']}, SGD "
-        f"with momentum {h['momentum']}, learning rate {h['learning_rate']} divided by 10 at 2/3 and 14/15 of the "
-        f"epochs, weight decay {h['weight_decay']:.2g}, M = {h['num_layers']}, gamma {h['gamma']}, no augmentation; "
-        f"test error on {'all' if s['test_images'] == RUN_DEFAULTS['test_images'] else 'the first'} {s['test_images']} test "
-        f"images, once at the end; {minutes:.0f} min of training in "
-        f"all (`results/07_table4b.json`). The paper: 150 epochs on the full training set.",
-        "",
-        "| method | CIFAR-10 | CIFAR-100 |",
-        "|---|---|---|",
-    ]
-    lines += [f"| {method} (paper) | {c10:.2f} % | {c100:.2f} % |" for method, c10, c100 in t4b["published"]]
-    for variant, label in VARIANTS.items():
-        err = {r["dataset"]: f"{100 * r['test_error']:.2f} %" for r in t4b["rows"] if r["variant"] == variant}
-        lines.append(f"| {label} (ours) | {err.get('cifar10', '-')} | {err.get('cifar100', '-')} |")
-    ours = {r["dataset"]: 100 * r["test_error"] for r in t4b["rows"] if r["variant"] == "spectral_pooling"}
-    gap = "; ".join(f"{DATASETS[d]} {ours[d]:.2f} % against {PAPER_T4B[d]} % ({ours[d] - PAPER_T4B[d]:+.1f} points)"
-                    for d in ours)
-    parts = []
-    for d in DATASETS:
-        err = {r["variant"]: 100 * r["test_error"] for r in t4b["rows"] if r["dataset"] == d}
-        if len(err) == len(VARIANTS):
-            parts.append(f"{DATASETS[d]}: frequency dropout {err['spectral_pooling'] - err['no_frequency_dropout']:+.2f} "
-                         f"points, spectral instead of max pooling {err['no_frequency_dropout'] - err['max_pooling']:+.2f} "
-                         f"points")
-    ref = t4b["reference_model"]
-    lines += [
-        "",
-        f"Gap to the paper: {gap}.",
-        "",
-        "What each part changes here (test error with it minus without it; negative helps): " + "; ".join(parts)
-        + ". Notebook 07 reads these numbers against the paper's.",
-        "",
-        f"The CIFAR-10 model is `{ref['path']}` ({ref['megabytes']:.1f} MB): it takes raw images (the official uint8 "
-        f"arrays as float32, 0-255) and carries its own standardization; `keras.saving.load_model` after `import "
-        f"spectral_lib` gives {100 * ref['test_error']:.2f} % on the {ref['test_images']} test images.",
     ]
     return lines
 
@@ -389,12 +302,8 @@ def block() -> str:
     fig5 = _load("04_fig5")
     if fig5:
         lines += ["### Figure 5: speed-up of the spectral parameterization", ""] + _fig5_section(fig5) + [""]
-    found = _load("06_search")
-    if found:
-        lines += ["### Figure 4(b): the hyperparameter search", ""] + _search_section(found) + [""]
-    t4b = _load("07_table4b")
-    if t4b:
-        lines += ["### Figure 4(b): CIFAR-10 and CIFAR-100 test error", ""] + _table_section(t4b) + [""]
+    lines += ["### Figure 4(b): the hyperparameter search", ""] + search.readme_section(_load("06_search")) + [""]
+    lines += ["### Figure 4(b): CIFAR-10 and CIFAR-100 test error", ""] + table.readme_section(_load("07_table4b")) + [""]
     bench = _load("benchmark_pooling")
     if bench:
         lines += ["### Speed of the layers", ""] + _benchmark(bench) + [""]

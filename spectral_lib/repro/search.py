@@ -312,6 +312,51 @@ def search(profile: str, *, storage: str | None = None, worker=0, data_dir=None,
     return results.read_json(path)
 
 
+def _describe(config: dict) -> str:
+    searched = ", ".join(config["searched"]).replace("num_layers", f"M (1..{config['max_layers']})")
+    return (f"searched: {searched}; fixed at the paper's optimum: "
+            f"{', '.join(f'{k} {v:g}' for k, v in fixed(config).items()) or 'none'}; up to {config['trials']} "
+            f"finished trials, each on the first {config['train_images']} CIFAR-10 training images for up to "
+            f"{config['epochs']} epochs (batch {config['batch_size']}, {config['precision']}), scored on the last "
+            f"{config['validation_images']}; TPE after {config['startup_trials']} random trials, Hyperband pruning "
+            f"from epoch {config['min_epochs']}")
+
+
+def readme_item(found: dict) -> str:
+    """The search's row of README's table of paper items."""
+    best = found["best"]
+    if best is None:
+        return "| Figure 4(b) search | `06_search_bayesian_hyperparameters` | no complete trial | - | - |"
+    h = best["hyperparameters"]
+    return (f"| Figure 4(b) search | `06_search_bayesian_hyperparameters` | best of {finished(found)} trials: "
+            f"validation error {100 * best['value']:.1f} % with M {h['num_layers']}, weight decay "
+            f"{h['weight_decay']:.2g}, learning rate {h['learning_rate']:.2g} | M, weight decay not stated; learning "
+            f"rate {paper.OPTIMUM['learning_rate']} | not a claim: sets up the table |")
+
+
+def readme_section(found: dict | None) -> list[str]:
+    """README's section of the search, from its results file (``None``: not run in the reference profile)."""
+    config = profiles.get(EXPERIMENT, profiles.REFERENCE)
+    if found is None:
+        return [f"Not yet recorded in the reference profile `{profiles.REFERENCE}` ({_describe(config)}). "
+                f"`python -m spectral_lib.repro.search --profile {profiles.REFERENCE}` runs it, resumably."]
+    trials, best = found["trials"], found["best"]
+    minutes = sum(t["train_seconds"] or 0 for t in trials) / 60
+    machines = "; ".join(sorted({t["machine"] for t in trials if t["machine"]}))
+    lines = [f"Profile `{found['profile']}`, trained on {machines}: {finished(found)} finished trials "
+             f"({sum(t['state'] == 'PRUNED' for t in trials)} pruned), {minutes:.0f} min of training "
+             f"(`results/06_search.json`); {_describe(found['config'])}.", ""]
+    if best:
+        lines += ["| hyperparameter | best trial | paper |", "|---|---|---|"]
+        for key, value in best["hyperparameters"].items():
+            stated = paper.OPTIMUM.get(key)
+            lines.append(f"| {key} | {value:.4g} | {'not stated' if stated is None else f'{stated:g}'} |")
+        bounds = ", ".join(f"{k} at the {v} end of its range" for k, v in found["best_at_bounds"].items())
+        lines += ["", f"Best validation error {100 * best['value']:.1f} % (trial {best['number']}); "
+                  f"{bounds or 'no searched hyperparameter at an end of its range'}."]
+    return lines
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--profile", choices=profiles.NAMES, default=profiles.REFERENCE)

@@ -26,6 +26,7 @@ max pooling in place of every spectral pooling and no frequency dropout.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 
 import numpy as np
 
@@ -231,6 +232,82 @@ def ranking(table_rows: list[dict], recorded_search: dict, chosen: dict) -> verd
     return verdicts.Verdict(claim, verdict.verdict, f"search: trial {best['search_trial']} "
                             f"{100 * value[best['search_trial']]:.2f} % vs trial {runner_up['search_trial']} "
                             f"{100 * value[runner_up['search_trial']]:.2f} % validation error; {verdict.evidence}")
+
+
+def reference_models(trained: list[dict], data_dir=None) -> dict[str, dict]:
+    """Each exported model of ``trained`` loaded back and evaluated on raw test images: its size, its
+    error on the run's test images against the recorded one, and on the first
+    :data:`REFERENCE_CHECK_IMAGES` (what the tests check)."""
+    import keras
+
+    import spectral_lib  # noqa: F401  (registers the spectral layers, so the saved model loads)
+    from spectral_lib import data
+
+    out = {}
+    for entry in trained:
+        if entry["export"] is None:
+            continue
+        model = keras.saving.load_model(entry["export"])
+        cifar = data.load_cifar100(data_dir) if entry["dataset"] == "cifar100" else data.load_cifar10(data_dir)
+        n, first = entry["run"]["test_images"], min(REFERENCE_CHECK_IMAGES, entry["run"]["test_images"])
+        out[entry["dataset"]] = {
+            "path": profiles.relative(entry["export"]), "megabytes": entry["export"].stat().st_size / 2**20,
+            "run": entry["record"]["name"], "test_images": n,
+            "test_error": model_error(model, cifar.test.x[:n], cifar.test.y[:n]),
+            "recorded_test_error": entry["record"]["final_test"]["error"],
+            "check_images": first, "check_error": model_error(model, cifar.test.x[:first], cifar.test.y[:first]),
+        }
+    return out
+
+
+def summary(profile: str, chosen: dict, trained: list[dict], references: dict) -> dict:
+    """The results file of the table: settings, hyperparameters, the paper's table, every row and
+    curve, the verdicts with their evidence and the reference models."""
+    config = profiles.get(EXPERIMENT, profile)
+    table_rows = rows(trained)
+    found = results.read_json(search.results_path(profile))
+    judged = judge(table_rows, config, chosen["best"]["search_trial"]) + [ranking(table_rows, found, chosen)] \
+        if table_rows else []
+    return {
+        "experiment": EXPERIMENT, "settings": config, "hyperparameters": chosen, "published": paper.TABLE_4B,
+        "rows": table_rows,
+        "curves": [{"name": e["record"]["name"], "part": e["part"], "dataset": e["dataset"], "variant": e["variant"],
+                    "seed": e["seed"], **{k: e["record"]["history"][k] for k in
+                                          ("train_error", "train_loss", "validation_error", "wall_seconds")}}
+                   for e in trained],
+        "verdicts": [dataclasses.asdict(v) for v in judged],
+        "reference_models": references,
+    }
+
+
+def readme_items(summary_: dict) -> list[str]:
+    """The table's rows of README's table of paper items: each verdict with its evidence."""
+    return [f"| Figure 4(b) | `07_table4b_cifar_spectral_pooling` | {v['claim']} | | {v['verdict']}: {v['evidence']} |"
+            for v in summary_["verdicts"]]
+
+
+def readme_section(summary_: dict | None) -> list[str]:
+    """README's section of the table, from its results file (``None``: not run in the reference profile)."""
+    config = profiles.get(EXPERIMENT, profiles.REFERENCE)
+    plan_text = (f"the headline pair for {config['headline_epochs']} epochs, then the ablations for "
+                 f"{config['ablation_epochs']} epochs ({config['seeds']} seeds of the network and its twin), the "
+                 f"search's runner-up and CIFAR-100 at that length; {config['train_images']} / "
+                 f"{config['validation_images']} split, batch {config['batch_size']}, {config['precision']}")
+    lines = ["| method | CIFAR-10 | CIFAR-100 |", "|---|---|---|"]
+    lines += [f"| {method} (paper) | {c10:.2f} % | {c100:.2f} % |" for method, c10, c100 in paper.TABLE_4B]
+    if summary_ is None:
+        return lines + ["", f"Ours: not yet recorded in the reference profile `{profiles.REFERENCE}` ({plan_text}). "
+                        f"It needs the finished search first; `python -m spectral_lib.repro.table --profile "
+                        f"{profiles.REFERENCE}` trains it part by part, resumably."]
+    for r in summary_["rows"]:
+        err = f"{100 * r['test_error']:.2f} +- {100 * r['test_error_se']:.2f} %"
+        cells = (err, "-") if r["dataset"] == "cifar10" else ("-", err)
+        lines.append(f"| {VARIANTS[r['variant']]} ({r['part']}, seed {r['seed']}, {r['epochs']} epochs, "
+                     f"{r['precision']}, {r['minutes']:.0f} min) | {cells[0]} | {cells[1]} |")
+    machines = "; ".join(sorted({r["machine"] for r in summary_["rows"]}))
+    lines += ["", f"Profile `{summary_['profile']}` ({plan_text}), trained on {machines}.", ""]
+    lines += [f"- {v['claim']}: **{v['verdict']}** ({v['evidence']})" for v in summary_["verdicts"]]
+    return lines
 
 
 def main(argv=None) -> None:
