@@ -1,10 +1,11 @@
 # Set-up and the two commands of README.md. `make figures` regenerates every
 # figure and table (PROFILE=cpu by default, the committed outputs; any other
-# profile writes under runs/<profile>/); `make test` runs the whole suite.
+# profile writes under runs/<profile>/; ONLY="01 03" picks notebooks); `make test` runs the whole suite.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PROFILE ?= cpu
+ONLY ?=
 
 .PHONY: install test figures notebooks benchmark
 
@@ -26,7 +27,7 @@ test: install
 	KERAS_BACKEND=jax $(BIN)/python -m pytest $(LAYER_TESTS)
 
 figures: install
-	$(BIN)/python -m spectral_lib.repro.pipeline --profile $(PROFILE)
+	$(BIN)/python -m spectral_lib.repro.pipeline --profile $(PROFILE) $(if $(ONLY),--only $(ONLY))
 
 # Re-execute notebooks/ with their smoke defaults and write them back cleaned:
 # how the committed notebooks get the outputs that nbval compares.

@@ -68,3 +68,31 @@ def test_batches_are_standardized_with_the_given_statistics():
     np.testing.assert_allclose(next(iter(ds))[0].numpy(), 2.0)
     with pytest.raises(ValueError, match="batch_size"):
         inputs.training_batches(x, np.zeros(16, int), batch_size=32, seed=0, epochs=1, mean=[0] * 3, std=[1] * 3)
+
+
+def test_channel_statistics_are_per_channel():
+    rng = np.random.default_rng(0)
+    x = np.empty((50, 8, 8, 3), np.uint8)
+    x[..., 0] = rng.integers(0, 256, (50, 8, 8))
+    x[..., 1], x[..., 2] = 100, 200
+    mean, std = inputs.channel_stats(x)
+    np.testing.assert_allclose(mean, [x[..., 0].mean(), 100, 200])
+    np.testing.assert_allclose(std, [x[..., 0].std(), 0, 0], atol=1e-9)
+
+
+def test_images_are_flipped_with_probability_one_half():
+    # 4000 draws: the flipped fraction has a standard deviation of 0.008, so 1/4 or 3/4 cannot pass.
+    image = np.arange(2 * 5 * 1, dtype="float32").reshape(1, 2, 5, 1)
+    out = inputs.augment(tf.constant(np.repeat(image, 4000, axis=0)), tf.constant([1, 2], tf.int64), max_shift=0)
+    flipped = np.all(out.numpy() == image[:, :, ::-1], axis=(1, 2, 3))
+    assert 0.47 < flipped.mean() < 0.53
+
+
+def test_each_step_draws_its_own_augmentation():
+    # One image repeated: with the step in the seed every batch is augmented differently; with a constant
+    # seed every batch would be the same flips and shifts of the same image.
+    x = np.repeat(np.random.default_rng(0).integers(0, 256, (1, 8, 8, 3), dtype=np.uint8), 64, axis=0)
+    ds = inputs.training_batches(x, np.zeros(64, int), batch_size=16, seed=0, epochs=2, mean=[0] * 3, std=[1] * 3)
+    batches = [bx.numpy() for bx, _ in ds]
+    assert len(batches) == 8
+    assert all(not np.array_equal(batches[0], b) for b in batches[1:])

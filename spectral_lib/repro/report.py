@@ -152,7 +152,9 @@ def _fig5_section(fig5: dict) -> list[str]:
         f"(`results/runs/04_fig5/`). {data}. Adam, learning rate {fig5['settings']['adam_learning_rate']}, random "
         "translations (up to 4 pixels) and horizontal flips. The paper trained on all 50 000 images until each "
         "spatial model reached its best error; ours train on the slice above, where that best comes sooner and is far "
-        "higher than on the full set, so they test the claim in a small-data regime.",
+        "higher than on the full set, so they test the claim in a small-data regime. These 25 records were trained "
+        "from a checkout with uncommitted changes (their `code_version` ends in `+changes`), before records had to "
+        "come from a committed state; they stay until Figure 5 is trained again.",
         "",
         "Speed-up = epochs the spatial arm needs to reach its best test error / epochs the spectral arm needs to "
         "reach it (PAPER.md section 5); in parentheses the same ratio of wall-clock time, after `=` the two epochs. "
@@ -286,6 +288,27 @@ def _harness(bench: dict) -> list[str]:
     ]
 
 
+def _precision(bench: dict) -> list[str]:
+    flags = ", ".join(f"{k} {'yes' if v else 'no'}" for k, v in bench["cpu_flags"].items())
+    lines = [
+        f"`python benchmarks/precision.py` on {bench['machine']} ({flags}): `train_on_batch` throughput, batch "
+        f"{bench['batch_size']}, {bench['steps']} timed steps each, both precisions in the same run.",
+        "",
+        "| network | float32 (img/s) | mixed_bfloat16 (img/s) | bf16 / fp32 |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {r['network']} | {r['float32_images_per_s']:.0f} | {r['mixed_bfloat16_images_per_s']:.0f} | "
+              f"{r['ratio']:.2f} |" for r in bench["rows"]]
+    p = bench["paired"]
+    curves = "; ".join(f"epoch {i + 1}: {100 * a:.1f} / {100 * b:.1f} % (2 s.e. {100 * s:.1f})" for i, (a, b, s) in
+                       enumerate(zip(p["float32"], p["mixed_bfloat16"], p["two_standard_errors"])))
+    lines += ["", f"Paired accuracy check ({p['network']}, {p['train_images']} training and {p['validation_images']} "
+              f"validation images of CIFAR-10, same seed and batches), validation error float32 / mixed_bfloat16: "
+              f"{curves}; within two binomial standard errors at every epoch: "
+              f"{'yes' if p['within_two_standard_errors'] else 'no'}."]
+    return lines
+
+
 def _figures() -> list[str]:
     pngs = sorted((project_root() / "figures").glob("[0-9][0-9]_*.png"))
     return [f"![{png.stem}](figures/{png.name})" for png in pngs]
@@ -313,6 +336,9 @@ def block() -> str:
     form = _load("benchmark_formulations")
     if form:
         lines += ["### Formulations of spectral pooling", ""] + _formulations(form) + [""]
+    precision = _load("benchmark_precision")
+    if precision:
+        lines += ["### float32 and bfloat16 training on a CPU", ""] + _precision(precision) + [""]
     lines.append(END)
     return "\n".join(lines)
 
