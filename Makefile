@@ -1,11 +1,13 @@
 # Set-up and the two commands of README.md. `make figures` regenerates every
 # figure and table (PROFILE=cpu by default, the committed outputs; any other
-# profile writes under runs/<profile>/; ONLY="01 03" picks notebooks); `make test` runs the whole suite.
+# profile writes under runs/<profile>/; ONLY="01 03" picks notebooks; a notebook whose runs are not
+# recorded is skipped with the command that trains them, unless TRAIN=1); `make test` runs the whole suite.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PROFILE ?= cpu
 ONLY ?=
+TRAIN ?=
 
 .PHONY: install test figures notebooks benchmark
 
@@ -27,7 +29,7 @@ test: install
 	KERAS_BACKEND=jax $(BIN)/python -m pytest $(LAYER_TESTS)
 
 figures: install
-	$(BIN)/python -m spectral_lib.repro.pipeline --profile $(PROFILE) $(if $(ONLY),--only $(ONLY))
+	$(BIN)/python -m spectral_lib.repro.pipeline --profile $(PROFILE) $(if $(ONLY),--only $(ONLY)) $(if $(TRAIN),--train)
 
 # Re-execute notebooks/ with their smoke defaults and write them back cleaned:
 # how the committed notebooks get the outputs that nbval compares.

@@ -1,6 +1,6 @@
 """Speed and memory of spectral pooling and SpectralConv2D against max pooling and Conv2D.
 
-Builds the Generic network (PAPER.md 6, 3x3 filters) with max, average and
+Builds the Generic network (the paper's section 5, 3x3 filters) with max, average and
 spectral pooling (plain and with frequency dropout c = 0.3) and with
 SpectralConv2D, and measures in one run, variants interleaved so that drift of
 the machine hits all alike: training and inference throughput (images/s of

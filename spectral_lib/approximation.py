@@ -4,7 +4,7 @@ Images are batches ``(B, M, N, C)`` of float64. Spectral pooling to ``H x W``
 is brought back by zero-padding the spectrum, which together is the
 orthogonal projection ``D_H X D_W^T`` (:func:`fourier.band_projection`); max
 and average pooling over non-overlapping ``k x k`` blocks are brought back by
-nearest-neighbour upsampling (PAPER.md section 6, F4a).
+nearest-neighbour upsampling (for Figure 4(a): the paper does not say how it brings max pooling back).
 """
 
 from __future__ import annotations

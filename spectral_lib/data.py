@@ -217,7 +217,7 @@ def _split(batch: dict, label_key: str) -> Split:
 def load_cifar10(data_dir=None, download: bool = True) -> Dataset:
     """CIFAR-10: 50 000 train and 10 000 test images, 10 classes.
 
-    >>> data = load_cifar10()  # doctest: +SKIP
+    >>> data = load_cifar10(download=False)
     >>> data.train.x.shape, data.train.x.dtype, data.label_names[0]
     ((50000, 32, 32, 3), dtype('uint8'), 'airplane')
     """

@@ -1,8 +1,8 @@
 """Real operators derived from the DFT: spectral pooling, band projection, filter basis.
 
 Everything here is NumPy, float64 and free of Keras state. The layers turn these
-matrices into constants; the figures use them directly. Conventions (PAPER.md
-section 1-2):
+matrices into constants; the figures use them directly. Conventions (the paper's
+sections 2-3):
 
 * unitary DFT, ``F[k, n] = exp(-2 pi i k n / M) / sqrt(M)``;
 * pooling a length-``M`` axis to ``H`` keeps the band ``|k| <= H / 2`` of
@@ -115,7 +115,7 @@ def dropout_pool_matrices(
 
 
 def frequency_dropout_schedule(alpha: float, beta: float, num_layers: int) -> list[float]:
-    """Lower cut-off fractions ``c_m = alpha + (m / M) (beta - alpha)``, m = 1..M (PAPER.md 3)."""
+    """Lower cut-off fractions ``c_m = alpha + (m / M) (beta - alpha)``, m = 1..M (the paper's section 3)."""
     n = _check_positive_int("num_layers", num_layers)
     for name, value in (("alpha", alpha), ("beta", beta)):
         if not 0.0 <= value <= 1.0:

@@ -4,10 +4,10 @@ Every random choice is a pure function of ``(seed, epoch)`` (the order of the
 examples) and ``(seed, step)`` (the augmentation of a batch), drawn with
 stateless ops. Two runs with the same seed therefore see exactly the same
 batches, which is what makes a spatial-vs-spectral comparison paired
-(PAPER.md section 5), and a run resumed at epoch ``e`` sees exactly the
+(the paper's section 5), and a run resumed at epoch ``e`` sees exactly the
 batches it would have seen without the interruption.
 
-Augmentation (Figure 5 runs, PAPER.md section 5: "random translations and
+Augmentation (Figure 5 runs, the paper's section 5: "random translations and
 horizontal flips"; the size of the translations is not stated): each image is
 flipped left-right with probability 1/2 and translated by an integer
 ``(dy, dx)`` uniform in ``[-max_shift, max_shift]^2``, the uncovered border
@@ -31,7 +31,10 @@ def standardize(images, mean, std):
     return (tf.cast(images, tf.float32) - tf.constant(mean, tf.float32)) / tf.constant(std, tf.float32)
 
 
-def augment(images: tf.Tensor, seed: tf.Tensor, max_shift: int = 4) -> tf.Tensor:
+MAX_SHIFT = 4  # pixels: the largest random translation of :func:`augment`
+
+
+def augment(images: tf.Tensor, seed: tf.Tensor, max_shift: int = MAX_SHIFT) -> tf.Tensor:
     """Random horizontal flips and translations of a batch ``(B, H, W, C)``.
 
     ``seed`` is a stateless seed (shape ``[2]``, int32/int64): the same seed

@@ -78,7 +78,7 @@ class SpectralPooling2D(keras.layers.Layer):
     map's value (``s = 1/M``); ``norm="unitary"`` uses the paper's unitary DFTs
     (``s = 1/sqrt(MH)``, the mean grows by ``sqrt(MN/HW)``).
 
-    Frequency dropout (PAPER.md section 3): with ``frequency_dropout=c``, each
+    Frequency dropout (the paper's section 3, "resolution corruption"): with ``frequency_dropout=c``, each
     training step draws one ``u ~ U[0, 1)`` and keeps only the central
     ``R_h x R_w`` frequencies of the ``H x W`` output, ``R_h`` uniform over the
     integers ``max(1, floor(c H)) .. H`` (``R_w`` likewise from the same ``u``,
@@ -195,7 +195,7 @@ class SpectralPooling2D(keras.layers.Layer):
 
 @keras.saving.register_keras_serializable(package="spectral_lib")
 class SpectralConv2D(keras.layers.Layer):
-    """Drop-in ``Conv2D`` whose filters are stored as their DFT coefficients (PAPER.md 4).
+    """Drop-in ``Conv2D`` whose filters are stored as their DFT coefficients (the paper's section 4).
 
     The trainable ``spectral_kernel`` ``theta`` has shape ``(kh * kw, C_in,
     filters)``: for each filter, its free half-plane unitary DFT coefficients as

@@ -1,4 +1,4 @@
-"""The paper's architectures (PAPER.md section 6) as Keras functional models.
+"""The paper's architectures (the paper's section 5) as Keras functional models.
 
 Notation: C^F_k convolution with F filters k x k (ReLU, "same" padding), MP 3x3
 max pooling stride 2, SP_S spectral pooling to S x S, FC^F dense, GA global

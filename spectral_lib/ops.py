@@ -46,7 +46,7 @@ def apply_separable(x, a_h, a_w, data_format: str = "channels_last"):
 
 
 def spectral_pool(x, output_size: tuple[int, int], norm: str = "amplitude", data_format: str = "channels_last"):
-    """Spectral pooling of a batch of maps to ``output_size = (H, W)`` (PAPER.md 2).
+    """Spectral pooling of a batch of maps to ``output_size = (H, W)`` (the paper's Algorithm 1).
 
     Example::
 

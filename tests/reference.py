@@ -1,4 +1,4 @@
-"""NumPy oracles written from the formulas of PAPER.md, independent of spectral_lib.
+"""NumPy oracles written from the paper's formulas (Algorithm 1, sections 2-4), independent of spectral_lib.
 
 Algorithm 1 (forward) is the paper's: shift, crop the centred block, treat the
 corner cases, inverse DFT. Algorithm 2 (backward) pads the gradient's spectrum

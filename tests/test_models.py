@@ -12,7 +12,7 @@ def _layers(model, kind):
 
 
 def test_spectral_pooling_net_sizes_follow_gamma():
-    # PAPER.md 6: with gamma = 0.85 the maps run 32, 27, 22, 18, 15, 12, ...
+    # The paper's section 5: with gamma = 0.85 the maps run 32, 27, 22, 18, 15, 12, ...
     model = models.spectral_pooling_net(num_layers=5, gamma=0.85, alpha=0.3, beta=0.15)
     pools = _layers(model, SpectralPooling2D)
     assert [p.output.shape[1] for p in pools] == [27, 22, 18, 15, 12]

@@ -7,15 +7,15 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from spectral_lib.repro import pipeline, profiles, report
+from spectral_lib.repro import experiment, pipeline, profiles, report
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = pipeline.notebooks()  # the registered experiments'
 
 
-def test_every_paper_item_of_this_stage_has_a_notebook():
-    assert [nb.name[:2] for nb in NOTEBOOKS] == ["01", "02", "03", "04", "05", "06", "07"]
-    assert {nb.stem.split("_")[0] + "_" + nb.stem.split("_")[1] for nb in NOTEBOOKS} == set(profiles.PROFILES)
+def test_every_notebook_belongs_to_a_registered_experiment():
+    assert sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")) == NOTEBOOKS
+    assert [e.name for e in experiment.registered()] == list(profiles.PROFILES)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -41,6 +41,7 @@ def test_committed_notebook_is_clean(path):
 def test_readme_results_match_results_files():
     readme = (ROOT / "README.md").read_text()
     assert report.readme_block(readme) == report.block(), "README is stale: run `python -m spectral_lib.repro.report`"
+    assert report.readme_block(readme, report.CHOICES_START, report.CHOICES_END) == report.choices_block()
 
 
 def test_committed_results_are_from_the_reference_profile():

@@ -29,11 +29,11 @@ def test_unknown_profile_is_an_error():
 def test_only_the_reference_profile_writes_the_committed_folders(root):
     assert profiles.output_root(profiles.REFERENCE) == root
     assert profiles.output_root("smoke") == root / "runs" / "smoke"
-    path = results.save("03_fig4a", "smoke", {"x": 1})
-    assert path == root / "runs" / "smoke" / "results" / "03_fig4a.json"
+    path = results.save("02_fig2", "smoke", {"image_size": 8, "reductions": [4], "relative_l2_error": {}})
+    assert path == root / "runs" / "smoke" / "results" / "02_fig2.json"
     assert not (root / "results").exists()
     record = json.loads(path.read_text())
-    assert record["profile"] == "smoke" and record["x"] == 1 and "tensorflow" in record["versions"]
+    assert record["profile"] == "smoke" and record["image_size"] == 8 and "tensorflow" in record["versions"]
 
 
 def test_results_are_written_atomically(tmp_path):

@@ -48,7 +48,7 @@ def test_convention_gives_real_output(size_in, size_out):
 
 def test_corner_only_treatment_is_not_real():
     # Why the fold matters: making only the four corners real, the trap that
-    # PAPER.md section 2 describes, leaves an imaginary Nyquist row.
+    # a reading of the paper's Algorithm 1 invites, leaves an imaginary Nyquist row.
     x = _random((32, 32))
     y = np.fft.fftshift(np.fft.fft2(x, norm="ortho"))
     z = y[8:24, 8:24].copy()

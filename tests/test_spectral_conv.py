@@ -92,7 +92,7 @@ def test_gradient_matches_finite_differences():
 
 @pytest.mark.parametrize("orthonormal, same_path", [(True, True), (False, False)])
 def test_sgd_follows_the_spatial_path_only_when_orthonormal(orthonormal, same_path):
-    # PAPER.md 4: with plain SGD an orthonormal reparameterization trains identically.
+    # The paper's section 4: with plain SGD an orthonormal reparameterization trains identically.
     x, target = _x((4, 8, 8, 3), 1), _x((4, 8, 8, 2), 2)
     spectral = SpectralConv2D(2, 3, padding="same", orthonormal=orthonormal, dtype="float64")
     spectral.build(x.shape)

@@ -1,4 +1,4 @@
-"""The speed-up of Figure 5 computed as PAPER.md section 5 defines it, on hand-made curves."""
+"""The speed-up of Figure 5 computed as the paper's section 5 defines it, on hand-made curves."""
 
 import numpy as np
 import pytest
@@ -108,7 +108,7 @@ def test_plan_pairs_every_adam_run_with_the_other_arm_and_differs_only_in_parame
 
 @pytest.mark.parametrize("optimizer,drifts_apart", [("sgd", False), ("adam", True)])
 def test_kernel_gap_separates_the_change_of_basis_from_round_off(optimizer, drifts_apart, monkeypatch):
-    # PAPER.md 4: with SGD the orthonormal spectral arm takes the spatial arm's steps (its drift is the
+    # The paper's section 4: with SGD the orthonormal spectral arm takes the spatial arm's steps (its drift is the
     # round-off drift); Adam's per-coordinate scaling is not basis-invariant (over 10x the round-off drift).
     rng = np.random.default_rng(0)
     x, y = rng.integers(0, 256, (32, 32, 32, 3), dtype=np.uint8), rng.integers(0, 10, 32)

@@ -50,11 +50,16 @@ def test_the_table_needs_the_finished_search(tmp_path, monkeypatch):
         table.hyperparameters("smoke")
     config = profiles.get(search.EXPERIMENT, "smoke")
     trial = {"state": "COMPLETE", "number": 0, "value": 0.5, "hyperparameters": BEST}
-    results.save(search.EXPERIMENT, "smoke", {"config": config, "trials": [trial]})
+
+    def summary(trials):
+        return {"config": config, "paper_optimum": paper.OPTIMUM, "fixed": search.fixed(config), "sampler": "TPE",
+                "pruner": "Hyperband", "optuna_version": "4", "trials": trials, "best": None, "best_at_bounds": {}}
+
+    results.save(search.EXPERIMENT, "smoke", summary([trial]))
     with pytest.raises(RuntimeError, match=f"1 of {config['trials']} trials"):
         table.hyperparameters("smoke")
     trials = [{**trial, "number": i, "value": v} for i, v in enumerate([0.5, 0.3, 0.4])]
-    results.save(search.EXPERIMENT, "smoke", {"config": config, "trials": trials})
+    results.save(search.EXPERIMENT, "smoke", summary(trials))
     chosen = table.hyperparameters("smoke")
     assert (chosen["best"]["search_trial"], chosen["runner_up"]["search_trial"]) == (1, 2)
 

@@ -36,3 +36,33 @@ OPTIMUM = {"gamma": 0.85, "alpha": 0.30, "beta": 0.15, "momentum": 0.95, "learni
 # by 10 after epochs 100 and 140; weight decay; no dropout, no max pooling, no augmentation.
 EPOCHS = 150
 LEARNING_RATE_DROPS = (100, 140)
+
+# Section 2 (Figure 1(c)): the entries of a real map's spectrum equal to their own conjugate partner.
+REAL_ONLY_RULE = "(0, 0) always, plus (M/2, 0), (0, N/2) and (M/2, N/2) where those sizes are even"
+
+
+def real_only_entries(size: str) -> list[tuple[int, int]]:
+    """The real-only entries of an ``"MxN"`` spectrum by :data:`REAL_ONLY_RULE`.
+
+    >>> real_only_entries("8x7")
+    [(0, 0), (4, 0)]
+    """
+    m, n = map(int, size.split("x"))
+    rows, cols = [0] + [m // 2] * (m % 2 == 0), [0] + [n // 2] * (n % 2 == 0)
+    return sorted((u, v) for u in rows for v in cols)
+
+
+# Figure 5(b): speed-up in epochs of the spectral over the spatial parameterization, Adam, and the
+# range section 5 claims for it ("2-5x sooner"), for 3x3 as well as 5x5 filters.
+SPEEDUP = {("deep", 3): 2.2, ("deep", 5): 4.8, ("generic", 3): 2.2, ("generic", 5): 5.1,
+           ("spectral_pooling", 3): 2.4, ("spectral_pooling", 5): 4.8}
+SPEEDUP_CLAIMED = (2.0, 5.0)
+
+# The paper's claims as one line each, for the verdicts that check them.
+CLAIMS = {
+    "fig2": "spectral pooling keeps more of an image's structure than max pooling (Figure 2, qualitative)",
+    "fig4a": "spectral pooling loses less information than max pooling at every fraction kept",
+    "fig5": "the spectral parameterization reaches the spatial one's best test error 2-5x sooner, in epochs",
+    "fig3_sparser": "learned spectral filters are sparser than spatial ones (90 % of the energy on fewer entries)",
+    "fig3_moments": "fewer of the spectral parameters have large Adam moments",
+}

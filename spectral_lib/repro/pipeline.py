@@ -1,6 +1,9 @@
 """Run every notebook in order with papermill: ``python -m spectral_lib.repro.pipeline``.
 
-Each ``notebooks/NN_*.ipynb`` is executed with ``profile=<profile>``; the
+The notebooks are those of the registered experiments (:mod:`spectral_lib.repro.experiment`).
+One whose runs are not all recorded is skipped, with the command that trains them, unless
+``--train`` is given: regenerating the figures never starts hours of training unasked.
+Each notebook is executed with ``profile=<profile>``; the
 executed copy goes to ``<output root>/results/notebooks/``, figures to
 ``<output root>/figures/`` and numbers to ``<output root>/results/``, where the
 output root is the repository for the reference profile and
@@ -28,22 +31,27 @@ from pathlib import Path
 
 import nbformat
 
-from spectral_lib.repro import profiles, report
+from spectral_lib.repro import experiment, profiles, report
 from spectral_lib.repro.results import read_json, write_json
 from spectral_lib.utils import machine
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 
-def notebooks(only: list[str] | None = None) -> list[Path]:
-    """The numbered notebooks in reading order, or those whose name starts with one of ``only``."""
-    found = sorted((profiles.project_root() / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+def experiments(only: list[str] | None = None) -> list[experiment.Experiment]:
+    """The registered experiments in reading order, or those whose notebook starts with one of ``only``."""
+    found = experiment.registered()
     if only:
-        unknown = [o for o in only if not any(nb.name.startswith(o) for nb in found)]
+        unknown = [o for o in only if not any(e.notebook.startswith(o) for e in found)]
         if unknown:
-            raise SystemExit(f"--only {unknown}: no such notebook in {[nb.name for nb in found]}")
-        found = [nb for nb in found if any(nb.name.startswith(o) for o in only)]
+            raise SystemExit(f"--only {unknown}: no such notebook in {[e.notebook for e in found]}")
+        found = [e for e in found if any(e.notebook.startswith(o) for o in only)]
     return found
+
+
+def notebooks(only: list[str] | None = None) -> list[Path]:
+    """The notebooks of :func:`experiments`."""
+    return [e.notebook_path() for e in experiments(only)]
 
 
 # TensorFlow's C++ start-up log (absl format: time stamp, thread id), printed before
@@ -131,13 +139,21 @@ def execute(notebook: Path, output: Path, parameters: dict, log: Path | None = N
     return time.perf_counter() - start
 
 
-def run(profile: str, only=None, params=(), refresh_sources=False) -> None:
+def run(profile: str, only=None, params=(), refresh_sources=False, train=False) -> list[str]:
+    """Execute the notebooks; returns why each skipped one was skipped."""
     root = profiles.output_root(profile)
-    selected = notebooks(only)
+    selected = experiments(only)
     timings_path = root / "results" / f"pipeline_{profile}.json"
     timings = read_json(timings_path) if timings_path.exists() else {"notebooks": {}}
-    for i, notebook in enumerate(selected, 1):
+    skipped = []
+    for i, exp in enumerate(selected, 1):
+        notebook = exp.notebook_path()
         print(f"[{i}/{len(selected)}] {notebook.name} (profile {profile})", flush=True)
+        reason = None if train or refresh_sources else exp.missing(profile)
+        if reason:
+            print(f"    skipped: {reason}; or run the pipeline with --train", flush=True)
+            skipped.append(f"{notebook.name}: {reason}")
+            continue
         parameters = _parameters(list(params), notebook)
         log = profiles.project_root() / "runs" / "logs" / profile / f"{notebook.stem}.stderr.log"
         if refresh_sources:
@@ -156,6 +172,9 @@ def run(profile: str, only=None, params=(), refresh_sources=False) -> None:
     if profile == profiles.REFERENCE and not refresh_sources:
         report.update_readme()
         print("README.md results section rewritten from results/")
+    if skipped:
+        print("not executed, their runs not recorded:\n  " + "\n  ".join(skipped), flush=True)
+    return skipped
 
 
 def main(argv=None) -> None:
@@ -164,10 +183,11 @@ def main(argv=None) -> None:
     parser.add_argument("--only", nargs="+", help="notebook name prefixes, e.g. 01 03")
     parser.add_argument("-p", "--param", action="append", default=[], help="NAME=VALUE for every notebook")
     parser.add_argument("--refresh-sources", action="store_true", help="re-execute notebooks/ in place (smoke)")
+    parser.add_argument("--train", action="store_true", help="also execute notebooks whose runs must be trained first")
     args = parser.parse_args(argv)
     if args.refresh_sources and (args.profile != "smoke" or args.param):
         parser.error("--refresh-sources runs the notebooks' defaults: use it with --profile smoke and no --param")
-    run(args.profile, args.only, args.param, args.refresh_sources)
+    run(args.profile, args.only, args.param, args.refresh_sources, args.train)
 
 
 if __name__ == "__main__":

@@ -25,9 +25,9 @@ PHOTOGRAPHS = (
 _SEARCHABLE = ("gamma", "num_layers", "alpha", "beta", "weight_decay", "one_minus_momentum", "learning_rate")
 
 
-def _fig5(generic: dict, other: dict, controls: dict) -> dict:
+def _fig5(generic: dict, other: dict, controls: dict, snapshot_epochs: list[int]) -> dict:
     return {"cells": {"generic": generic, "deep": other, "spectral_pooling": other}, "kernel_sizes": [3, 5],
-            "adam_learning_rate": 1e-3, "controls": controls}
+            "adam_learning_rate": 1e-3, "controls": controls, "snapshot_epochs": snapshot_epochs}
 
 
 PROFILES: dict[str, dict[str, dict]] = {
@@ -45,11 +45,13 @@ PROFILES: dict[str, dict[str, dict]] = {
     # every epoch), `epochs`, `seeds` (0 .. seeds - 1) and the batch size. `controls`: the Generic 3x3
     # pair with plain SGD and SGD with momentum (same data as Generic), and SpectralConv2D(orthonormal=False);
     # `gap_steps`: steps over which the two arms' kernels are compared step by step (speedup.kernel_gap).
+    # `snapshot_epochs`: after these epochs the Generic 3x3 Adam pair of seed 0 saves its convolutions and
+    # Adam moments, which Figure 3 (05) reads.
     "04_fig5": {
         "smoke": _fig5(
             {"train_images": 32, "test_images": 32, "epochs": 3, "seeds": 1, "batch_size": 16},
             {"train_images": 32, "test_images": 32, "epochs": 2, "seeds": 1, "batch_size": 16},
-            {"epochs": 2, "learning_rate": 0.01, "momentum": 0.9, "gap_steps": 3},
+            {"epochs": 2, "learning_rate": 0.01, "momentum": 0.9, "gap_steps": 3}, [2],
         ),
         # Sized to the 2 h budget on a 2-core machine (AMD EPYC, where an epoch with its evaluation takes
         # 3.4 s for Generic 3x3 and 11.7 s for Deep 5x5): the 25 runs took 114 min. Every spatial arm's
@@ -60,17 +62,17 @@ PROFILES: dict[str, dict[str, dict]] = {
         "cpu": _fig5(
             {"train_images": 2000, "test_images": 1000, "epochs": 40, "seeds": 3, "batch_size": 64},
             {"train_images": 1000, "test_images": 500, "epochs": 72, "seeds": 1, "batch_size": 64},
-            {"epochs": 5, "learning_rate": 0.01, "momentum": 0.9, "gap_steps": 20},
+            {"epochs": 5, "learning_rate": 0.01, "momentum": 0.9, "gap_steps": 20}, [10],
         ),
         # Full CIFAR-10; the paper does not state its number of epochs or seeds.
         "paper": _fig5(
             {"train_images": 50000, "test_images": 10000, "epochs": 100, "seeds": 3, "batch_size": 128},
             {"train_images": 50000, "test_images": 10000, "epochs": 100, "seeds": 3, "batch_size": 128},
-            {"epochs": 20, "learning_rate": 0.01, "momentum": 0.9, "gap_steps": 20},
+            {"epochs": 20, "learning_rate": 0.01, "momentum": 0.9, "gap_steps": 20}, [10],
         ),
     },
     # Figure 3: the Generic 3x3 Adam pair of seed 0 from 04 (reused), its convolutions and Adam moments
-    # saved after `epoch` epochs.
+    # saved after `epoch` epochs (one of 04's `snapshot_epochs`).
     "05_fig3": {"smoke": {"epoch": 2}, "cpu": {"epoch": 10}, "paper": {"epoch": 10}},
     # Figure 4(b)'s hyperparameter search (search.py): `trials` finished trials (complete or pruned), the
     # first `startup_trials` random; each trains the spectral-pooling net on the first `train_images` of

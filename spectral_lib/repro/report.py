@@ -1,8 +1,10 @@
 """The README's results section, written from the reference results files only.
 
 ``python -m spectral_lib.repro.report`` rewrites the part of README.md between the
-two markers below; the pipeline does it after every reference run and a test
-fails when README.md and the results files disagree.
+two markers below from every registered experiment (:mod:`spectral_lib.repro.experiment`):
+its rows of the table of claims, its section, and the benchmarks'. The pipeline does
+it after every reference run and a test fails when README.md and the results files
+disagree.
 """
 
 from __future__ import annotations
@@ -10,195 +12,39 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from spectral_lib.repro import experiment, results
 from spectral_lib.repro.profiles import REFERENCE, project_root
-from spectral_lib.repro.speedup import ARCHITECTURES, describe, describe_summary
-from spectral_lib.repro import search, table
-from spectral_lib.repro.results import read_json
+from spectral_lib.repro.speedup import ARCHITECTURES
 
 START = "<!-- results:start: written by `python -m spectral_lib.repro.report` from results/; do not edit by hand -->"
 END = "<!-- results:end -->"
+CHOICES_START = "<!-- choices:start: written by `python -m spectral_lib.repro.report` from the settings; do not edit by hand -->"
+CHOICES_END = "<!-- choices:end -->"
 
 
 def _load(name: str) -> dict | None:
+    """A benchmark's results file (``results/<name>.json``), ``None`` if not run."""
     path = project_root() / "results" / f"{name}.json"
-    return read_json(path) if path.exists() else None
+    return results.read_json(path) if path.exists() else None
 
 
 def _minutes(seconds: float) -> str:
     return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.0f} s"
 
 
-def _paper_real_entries(size: str) -> list[tuple[int, int]]:
-    """PAPER.md 1: (0, 0) always; (M/2, 0), (0, N/2), (M/2, N/2) when those sizes are even."""
-    m, n = map(int, size.split("x"))
-    rows, cols = [0] + [m // 2] * (m % 2 == 0), [0] + [n // 2] * (n % 2 == 0)
-    return sorted((u, v) for u in rows for v in cols)
-
-
-def _fig5_holds(row: dict) -> str:
-    """PAPER.md claim 3 for one cell: the spectral arm 2-5x sooner."""
-    if row["epochs"] is None:
-        return "not measurable"
-    mean = row["epochs"]["mean"]
-    if mean > 5:
-        return "faster than claimed: more than 5x"
-    return "yes" if mean >= 2 else "faster, less than 2x" if mean > 1 else "no"
-
-
-def _items(timings: dict) -> list[str]:
-    fig1, fig2, fig4a = _load("01_fig1"), _load("02_fig2"), _load("03_fig4a")
-    fig5, fig3 = _load("04_fig5"), _load("05_fig3")
-    found, t4b = _load("06_search"), _load("07_table4b")
-    lines = [
-        "| paper item | notebook | what we measured | paper | holds |",
-        "|---|---|---|---|---|",
-    ]
-    if fig1:
-        sym = fig1["symmetry"]
-        holds = all(sorted(map(tuple, v["real_entries"])) == _paper_real_entries(k) for k, v in sym.items())
-        lines.append(
-            "| Figure 1 | `01_fig1_dft_basis_and_symmetry` | real-only entries: 7x7 "
-            f"{len(sym['7x7']['real_entries'])}, 8x8 {len(sym['8x8']['real_entries'])}, 7x8 "
-            f"{len(sym['7x8']['real_entries'])}; cameraman energy within 16 cycles: "
-            f"{100 * fig1['camera_energy_share_within_16_cycles']:.2f} % | (0,0) always, plus (M/2,0), (0,N/2), "
-            f"(M/2,N/2) for even sizes | {'yes' if holds else 'no'} |"
-        )
-    if fig2:
-        err = fig2["relative_l2_error"]["camera (grayscale)"]
-        i = fig2["reductions"].index(256)
-        holds = all(
-            s < m for e in fig2["relative_l2_error"].values() for s, m in zip(e["spectral"], e["max"])
-        )
-        lines.append(
-            "| Figure 2 | `02_fig2_pooling_approximations` | cameraman at 1/256 of the values: relative l2 "
-            f"error {err['spectral'][i]:.3f} spectral vs {err['max'][i]:.3f} max | spectral keeps more "
-            f"structure (qualitative) | {'yes' if holds else 'no'} |"
-        )
-    if fig4a:
-        for name, rows in fig4a["at_block_fractions"].items():
-            row = next(r for r in rows if round(1 / r["fraction"]) == 16)
-            holds = all(r["spectral"] < r["max"] for r in rows)
-            lines.append(
-                f"| Figure 4(a) | `03_fig4a_information_loss` | {name} at 1/16: spectral {row['spectral']:.3f}, "
-                f"average {row['avg']:.3f}, max {row['max']:.3f} | spectral below max at every factor "
-                f"(ImageNet) | {'yes' if holds else 'no'} |"
-            )
-    if fig5:
-        for row in fig5["speedup"]:
-            name = f"{ARCHITECTURES[row['architecture']]} {row['kernel_size']}x{row['kernel_size']}"
-            paper = _paper_speedup(fig5, row)
-            ours = "no speed-up defined" if row["epochs"] is None else (
-                f"speed-up {row['epochs']['mean']:.2f}x in epochs ({row['epochs']['n']} seed(s)), "
-                f"{row['seconds']['mean']:.2f}x in wall-clock time")
-            lines.append(f"| Figure 5 | `04_fig5_speedup_spectral_parameterization` | {name}: {ours} | {paper}x "
-                         f"| {_fig5_holds(row)} |")
-    if fig3:
-        for layer, c in fig3["concentration"]["spectral"].items():
-            p = fig3["concentration"]["spatial"][layer]
-            v = fig3["verdicts"][layer]
-            lines.append(
-                f"| Figure 3 | `05_fig3_sparsity_adam_moments` | {layer} after {fig3['settings']['epoch']} epochs: 90 % of "
-                f"the energy in {100 * c['trained_energy']:.1f} % of the spectral coefficients vs "
-                f"{100 * p['trained_energy']:.1f} % of the spatial weights (at initialization "
-                f"{100 * c['initial_energy']:.1f} % vs {100 * p['initial_energy']:.1f} %); 90 % of Adam's \\|m\\| on "
-                f"{100 * c['first_moment']:.1f} % vs {100 * p['first_moment']:.1f} % | spectral sparser, fewer large "
-                f"moments (qualitative) | sparser through training: {'yes' if v['sparser_beyond_initial_gap'] else 'no'}; "
-                f"fewer large moments: {'yes' if v['fewer_large_moments'] else 'no'} |"
-            )
-    if found:
-        lines.append(search.readme_item(found))
-    if t4b:
-        lines += table.readme_items(t4b)
-    lines.append("")
+def _claims(recorded: dict) -> list[str]:
+    """README's table of claims: every experiment's verdicts with their evidence, then the times."""
+    lines = ["| paper item | notebook | claim | verdict | evidence |", "|---|---|---|---|---|"]
+    for exp, summary in recorded.items():
+        if summary is None:
+            lines.append(f"| {exp.paper_item} | `{exp.notebook}` | - | not yet recorded | see its section below |")
+        else:
+            lines += exp.readme_items(summary)
+    timings = _load(f"pipeline_{REFERENCE}")
     if timings:
-        runs = ", ".join(f"`{name}` {_minutes(s)}" for name, s in timings["notebooks"].items())
-        lines.append(
-            f"Profile `{timings['profile']}` on {timings['machine']}; time per notebook: {runs}."
-        )
-    return lines
-
-
-def _fig4a_table(fig4a: dict) -> list[str]:
-    lines = []
-    for name, rows in fig4a["at_block_fractions"].items():
-        lines += [
-            f"Figure 4(a), {name}: mean relative l2 error at the fractions block pooling reaches",
-            "",
-            "| values kept | spectral pooling | average pooling | max pooling |",
-            "|---|---|---|---|",
-        ]
-        lines += [
-            f"| 1/{round(1 / r['fraction'])} | {r['spectral']:.3f} | {r['avg']:.3f} | {r['max']:.3f} |" for r in rows
-        ]
-        lines.append("")
-    return lines
-
-
-def _paper_speedup(fig5: dict, row: dict) -> float:
-    return next(p["speedup"] for p in fig5["paper"]
-                if (p["architecture"], p["kernel_size"]) == (row["architecture"], row["kernel_size"]))
-
-
-def _fig5_section(fig5: dict) -> list[str]:
-    cells = fig5["settings"]["cells"]
-    runs = fig5["runs"]
-    hours = sum(r["wall_seconds"][-1] for r in runs) / 3600
-    data = "; ".join(
-        f"{ARCHITECTURES[a]}: {c['train_images']} training images, {c['test_images']} test images, {c['epochs']} epochs, "
-        f"batch {c['batch_size']}, {c['seeds']} seed(s)" for a, c in cells.items()
-    )
-    lines = [
-        f"Profile `{fig5['profile']}` on {fig5['machine']}: {len(runs)} recorded runs, {hours:.1f} h of training in all "
-        f"(`results/runs/04_fig5/`). {data}. Adam, learning rate {fig5['settings']['adam_learning_rate']}, random "
-        "translations (up to 4 pixels) and horizontal flips. The paper trained on all 50 000 images until each "
-        "spatial model reached its best error; ours train on the slice above, where that best comes sooner and is far "
-        "higher than on the full set, so they test the claim in a small-data regime. These 25 records were trained "
-        "from a checkout with uncommitted changes (their `code_version` ends in `+changes`), before records had to "
-        "come from a committed state; they stay until Figure 5 is trained again.",
-        "",
-        "Speed-up = epochs the spatial arm needs to reach its best test error / epochs the spectral arm needs to "
-        "reach it (PAPER.md section 5); in parentheses the same ratio of wall-clock time, after `=` the two epochs. "
-        "`too short`: the spatial arm's best was at its last epoch; `not reached`: the spectral arm never got down "
-        "to it. Within noise (not the paper's definition): the same ratio for the first epochs at which each arm is "
-        "within one binomial standard error of the spatial best on the test slice (`speedup.standard_error`), as "
-        "the single best epoch of a noisy plateau is partly luck.",
-        "",
-        "| architecture | filters | per seed: epochs (wall clock) = spatial/spectral epoch | ours, mean +- std over "
-        "seeds | ours, wall clock | ours, within noise | paper | claim 3 (2-5x) holds "
-        "| best test error, spatial / spectral (mean) |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for row in fig5["speedup"]:
-        per_seed = "; ".join(describe(s) for s in row["seeds"])
-        t, best = row["seconds"], row["best_error"]
-        wall = "-" if t is None else f"{t['mean']:.2f}"
-        lines.append(f"| {ARCHITECTURES[row['architecture']]} | {row['kernel_size']}x{row['kernel_size']} | {per_seed} "
-                     f"| {describe_summary(row['epochs'])} | {wall} | {describe_summary(row['epochs_within_se'])} "
-                     f"| {_paper_speedup(fig5, row)} | {_fig5_holds(row)} "
-                     f"| {best['spatial']['mean']:.3f} / {best['spectral']['mean']:.3f} |")
-    short = [
-        f"{ARCHITECTURES[row['architecture']]} {row['kernel_size']}x{row['kernel_size']} seed {s['seed']}: the spatial "
-        f"arm's best, {s['spatial_best']:.3f}, was at its last epoch ({s['spatial_epoch']}); the spectral arm was at or below "
-        + (f"it from epoch {s['spectral_epoch']}" if s["spectral_epoch"] else "it at no epoch")
-        for row in fig5["speedup"] for s in row["seeds"] if s["status"] == "too short"
-    ]
-    if short:
-        lines += ["", "Too short, with what the runs do show (not the paper's speed-up, whose target is the spatial "
-                  "arm's final best): " + "; ".join(short) + "."]
-    c = fig5["controls"]
-    gaps = "; ".join(
-        f"{name}: {g['spectral'][0]:.1e} after step 1 and {g['spectral'][-1]:.1e} after step {len(g['spectral'])}, "
-        f"round-off alone {g['round_off'][0]:.1e} and {g['round_off'][-1]:.1e}" for name, g in c["kernel_gap"].items())
-    sgd = ", ".join(f"{role} {d:.4f}" for role, d in c["sgd_test_error_difference"].items())
-
-    lines += [
-        "",
-        f"Controls (Generic 3x3, seed 0). Relative l2 distance between the two arms' spatial kernels when "
-        f"trained on the same batches, and between the spatial arm and a spatial copy started from the spectral "
-        f"arm's initial kernels (equal up to float32 round-off): {gaps}. Largest difference between the recorded SGD arms' test errors: {sgd}. "
-        f"Adam with the raw half-plane coefficients (`orthonormal=False`): speed-up {describe(c['adam_seed0_raw'])}, "
-        f"against {describe(c['adam_seed0_orthonormal'])} with the orthonormal ones.",
-    ]
+        times = ", ".join(f"`{name}` {_minutes(s)}" for name, s in timings["notebooks"].items())
+        lines += ["", f"Profile `{timings['profile']}`; time to execute each notebook from its recorded runs on "
+                  f"{timings['machine']}: {times}. The machines that trained the runs are named in each section."]
     return lines
 
 
@@ -316,47 +162,48 @@ def _figures() -> list[str]:
 
 def block() -> str:
     """The results section as markdown, from the reference results files."""
-    lines = [START, ""]
-    lines += _items(_load(f"pipeline_{REFERENCE}"))
-    lines += [""] + _figures()
-    fig4a = _load("03_fig4a")
-    if fig4a:
-        lines += [""] + _fig4a_table(fig4a)
-    fig5 = _load("04_fig5")
-    if fig5:
-        lines += ["### Figure 5: speed-up of the spectral parameterization", ""] + _fig5_section(fig5) + [""]
-    lines += ["### Figure 4(b): the hyperparameter search", ""] + search.readme_section(_load("06_search")) + [""]
-    lines += ["### Figure 4(b): CIFAR-10 and CIFAR-100 test error", ""] + table.readme_section(_load("07_table4b")) + [""]
-    bench = _load("benchmark_pooling")
-    if bench:
-        lines += ["### Speed of the layers", ""] + _benchmark(bench) + [""]
-    harness = _load("benchmark_harness")
-    if harness:
-        lines += ["### Speed of the experiment harness", ""] + _harness(harness) + [""]
-    form = _load("benchmark_formulations")
-    if form:
-        lines += ["### Formulations of spectral pooling", ""] + _formulations(form) + [""]
-    precision = _load("benchmark_precision")
-    if precision:
-        lines += ["### float32 and bfloat16 training on a CPU", ""] + _precision(precision) + [""]
+    recorded = {exp: results.load(exp.name, REFERENCE) for exp in experiment.registered()}
+    lines = [START, ""] + _claims(recorded) + [""] + _figures() + [""]
+    for exp, summary in recorded.items():
+        section = exp.readme_section(summary)
+        if section:
+            lines += [f"### {exp.title}", ""] + section + [""]
+    benchmarks = (("benchmark_pooling", "Speed of the layers", _benchmark),
+                  ("benchmark_harness", "Speed of the experiment harness", _harness),
+                  ("benchmark_formulations", "Formulations of spectral pooling", _formulations),
+                  ("benchmark_precision", "float32 and bfloat16 training on a CPU", _precision))
+    for name, title, section in benchmarks:
+        bench = _load(name)
+        if bench:
+            lines += [f"### {title}", ""] + section(bench) + [""]
     lines.append(END)
     return "\n".join(lines)
 
 
-def readme_block(text: str) -> str:
-    """The results section currently in README text (empty if the markers are missing)."""
-    if START not in text or END not in text:
+def choices_block() -> str:
+    """README's bullets on the choices the paper leaves open that repeat settings, from the settings."""
+    lines = [CHOICES_START]
+    for exp in experiment.registered():
+        lines += exp.readme_choices()
+    return "\n".join(lines + [CHOICES_END])
+
+
+def readme_block(text: str, start: str = START, end: str = END) -> str:
+    """The generated section between ``start`` and ``end`` currently in README text (empty if missing)."""
+    if start not in text or end not in text:
         return ""
-    return text[text.index(START) : text.index(END) + len(END)]
+    return text[text.index(start) : text.index(end) + len(end)]
 
 
 def update_readme(path: Path | None = None) -> None:
     path = path or project_root() / "README.md"
     text = path.read_text()
-    current = readme_block(text)
-    if not current:
-        raise SystemExit(f"{path} has no results markers ({START!r} ... {END!r})")
-    path.write_text(text.replace(current, block()))
+    for start, end, new in ((START, END, block()), (CHOICES_START, CHOICES_END, choices_block())):
+        current = readme_block(text, start, end)
+        if not current:
+            raise SystemExit(f"{path} has no markers {start!r} ... {end!r}")
+        text = text.replace(current, new)
+    path.write_text(text)
 
 
 if __name__ == "__main__":

@@ -1,14 +1,25 @@
-"""Results files: JSON written atomically, so a killed run never leaves half a file."""
+"""Results files: typed records with a schema version, checked on write and on read, written atomically.
+
+``results/<name>.json`` holds one :class:`Record`: which experiment wrote it (``experiment``), the
+version of that experiment's schema (``schema_version``), the profile, the machine that executed the
+notebook and the library versions, and the experiment's summary, whose top-level keys and types are
+the experiment's ``fields`` (:mod:`spectral_lib.repro.experiment`). A file of another schema version,
+or whose summary lacks a field or has one of the wrong type, is refused with what to re-run.
+"""
 
 from __future__ import annotations
 
+import collections.abc
+import dataclasses
 import json
 import os
 import tempfile
 from pathlib import Path
 
-from spectral_lib.repro.profiles import output_root
+from spectral_lib.repro.profiles import output_root, relative
 from spectral_lib.utils import machine, versions
+
+_META = ("experiment", "schema_version", "profile", "machine", "versions")
 
 
 def write_json(path: str | os.PathLike, payload: dict) -> Path:
@@ -33,7 +44,80 @@ def read_json(path: str | os.PathLike) -> dict:
         return json.load(f)
 
 
-def save(name: str, profile: str, payload: dict) -> Path:
-    """``results/<name>.json`` under the profile's output root, with profile, machine and versions."""
-    record = {"profile": profile, "machine": machine(), "versions": versions(), **payload}
-    return write_json(output_root(profile) / "results" / f"{name}.json", record)
+@dataclasses.dataclass(frozen=True)
+class Record(collections.abc.Mapping):
+    """One experiment's results: its provenance and its ``summary``, read as one mapping
+    (``record["speedup"]``, ``record["machine"]``)."""
+
+    experiment: str
+    schema_version: int
+    profile: str
+    machine: str
+    versions: dict
+    summary: dict
+
+    def __getitem__(self, key):
+        if key in _META:
+            return getattr(self, key)
+        return self.summary[key]
+
+    def __iter__(self):
+        return iter((*_META, *self.summary))
+
+    def __len__(self):
+        return len(_META) + len(self.summary)
+
+    def to_json(self) -> dict:
+        return {**{key: getattr(self, key) for key in _META}, **self.summary}
+
+
+def check(experiment, summary: dict, where: str) -> None:
+    """Raise unless ``summary`` has exactly ``experiment.fields``, each of its type."""
+    fields = experiment.fields
+    missing, unexpected = sorted(set(fields) - set(summary)), sorted(set(summary) - set(fields))
+    if missing or unexpected:
+        raise ValueError(f"{where}: the {experiment.name} summary (schema {experiment.schema}) must have the fields "
+                         f"{sorted(fields)}; missing {missing}, unexpected {unexpected}.")
+    for key, kind in fields.items():
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if float in kinds:
+            kinds += (int,)
+        value = summary[key]
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            names = " or ".join(k.__name__ for k in kinds)
+            raise TypeError(f"{where}: field {key!r} of the {experiment.name} summary must be {names}, got "
+                            f"{type(value).__name__}.")
+
+
+def path(name: str, profile: str) -> Path:
+    """Where the results of experiment ``name`` under ``profile`` live."""
+    return output_root(profile) / "results" / f"{name}.json"
+
+
+def save(name: str, profile: str, summary: dict) -> Path:
+    """Check ``summary`` against the experiment ``name``'s schema and write it as a :class:`Record`
+    (with the profile, this machine and the versions) to ``results/<name>.json`` of the profile."""
+    from spectral_lib.repro import experiment
+
+    exp = experiment.get(name)
+    check(exp, summary, f"results.save({name!r})")
+    record = Record(name, exp.schema, profile, machine(), versions(), json.loads(json.dumps(summary)))
+    return write_json(path(name, profile), record.to_json())
+
+
+def load(name: str, profile: str) -> Record | None:
+    """The :class:`Record` of experiment ``name`` under ``profile`` (``None`` if not written yet), checked
+    against the experiment's schema."""
+    from spectral_lib.repro import experiment
+
+    exp, where = experiment.get(name), path(name, profile)
+    if not where.exists():
+        return None
+    payload = read_json(where)
+    if payload.get("experiment") != name or payload.get("schema_version") != exp.schema:
+        raise ValueError(f"{relative(where)} is of experiment {payload.get('experiment')!r} schema "
+                         f"{payload.get('schema_version')!r}; this code reads {name!r} schema {exp.schema}: delete it and "
+                         f"execute notebook {exp.notebook} again (`make figures ONLY={name[:2]}`).")
+    summary = {k: v for k, v in payload.items() if k not in _META}
+    check(exp, summary, relative(where))
+    return Record(**{k: payload[k] for k in _META}, summary=summary)

@@ -28,6 +28,7 @@ spectral ones being their DFT) and the batches are a pure function of ``seed``
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import subprocess
@@ -259,8 +260,10 @@ def _git(*args: str) -> str:
     return subprocess.run(["git", *args], cwd=project_root(), capture_output=True, text=True, check=True).stdout.strip()
 
 
-def _code_version() -> str:
-    """The git commit of the checkout (``+changes`` when tracked files differ from it), else the version."""
+@functools.cache
+def code_version() -> str:
+    """The git commit of the checkout (``+changes`` when tracked files differ from it), else the version;
+    read once, by the first run this process records (nothing runs git at import)."""
     try:
         commit, changes = _git("rev-parse", "--short", "HEAD"), _git("status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.CalledProcessError):
@@ -268,9 +271,6 @@ def _code_version() -> str:
 
         return __version__
     return commit + ("+changes" if changes else "")
-
-
-CODE_VERSION = _code_version()  # read once: the code this process runs, not what is checked out later
 
 
 def datasets(run: dict, data_dir=None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -372,7 +372,7 @@ def train(
         },
         "machine": machine(),
         "versions": versions(),
-        "code_version": CODE_VERSION,
+        "code_version": code_version(),
     }
     if evaluated == "validation" and "test" in splits:  # the test set once, at the end
         loss, accuracy = model.evaluate(inputs.standardize(splits["test"][0], mean, std), splits["test"][1],

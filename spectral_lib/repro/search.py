@@ -46,7 +46,7 @@ import numpy as np
 import optuna
 import sqlalchemy
 
-from spectral_lib.repro import paper, profiles, results, runs
+from spectral_lib.repro import experiment, paper, profiles, results, runs
 
 EXPERIMENT = "06_search"
 STORAGE_ATTEMPTS = 5  # opening a new shared database, see open_study
@@ -164,7 +164,7 @@ def storage_url(profile: str) -> str:
 
 
 def results_path(profile: str):
-    return profiles.output_root(profile) / "results" / f"{EXPERIMENT}.json"
+    return results.path(EXPERIMENT, profile)
 
 
 def open_study(config: dict, storage: str, *, worker=0, heartbeat_seconds=60, grace_seconds=180) -> optuna.Study:
@@ -265,7 +265,7 @@ def summary(study: optuna.Study, config: dict) -> dict:
     recorded = trials(study, config)
     complete = [t for t in recorded if t["state"] == "COMPLETE"]
     best = min(complete, key=lambda t: t["value"]) if complete else None
-    return {"experiment": EXPERIMENT, "config": config, "paper_optimum": paper.OPTIMUM, "fixed": fixed(config),
+    return {"config": config, "paper_optimum": paper.OPTIMUM, "fixed": fixed(config),
             "sampler": "optuna.samplers.TPESampler", "pruner": "optuna.pruners.HyperbandPruner",
             "optuna_version": optuna.__version__, "trials": recorded, "best": best,
             "best_at_bounds": at_bounds(best, config) if best else {}}
@@ -291,7 +291,7 @@ def search(profile: str, *, storage: str | None = None, worker=0, data_dir=None,
     """
     config = profiles.get(EXPERIMENT, profile)
     path = results_path(profile)
-    recorded = results.read_json(path) if path.exists() else None
+    recorded = results.load(EXPERIMENT, profile)
     if recorded is not None and _without_trials(recorded["config"]) != _without_trials(config):
         raise ValueError(f"{path} holds a search with other settings ({recorded['config']}) than profile "
                          f"{profile!r} ({config}): delete it to search again.")
@@ -309,7 +309,7 @@ def search(profile: str, *, storage: str | None = None, worker=0, data_dir=None,
     if len(study.get_trials(deepcopy=False, states=FINISHED)) < config["trials"]:
         study.optimize(objective(config, profile, data_dir), callbacks=[save, stop], catch=())
     results.save(EXPERIMENT, profile, summary(study, config))
-    return results.read_json(path)
+    return results.load(EXPERIMENT, profile)
 
 
 def _describe(config: dict) -> str:
@@ -322,19 +322,7 @@ def _describe(config: dict) -> str:
             f"from epoch {config['min_epochs']}")
 
 
-def readme_item(found: dict) -> str:
-    """The search's row of README's table of paper items."""
-    best = found["best"]
-    if best is None:
-        return "| Figure 4(b) search | `06_search_bayesian_hyperparameters` | no complete trial | - | - |"
-    h = best["hyperparameters"]
-    return (f"| Figure 4(b) search | `06_search_bayesian_hyperparameters` | best of {finished(found)} trials: "
-            f"validation error {100 * best['value']:.1f} % with M {h['num_layers']}, weight decay "
-            f"{h['weight_decay']:.2g}, learning rate {h['learning_rate']:.2g} | M, weight decay not stated; learning "
-            f"rate {paper.OPTIMUM['learning_rate']} | not a claim: sets up the table |")
-
-
-def readme_section(found: dict | None) -> list[str]:
+def readme_section(found) -> list[str]:
     """README's section of the search, from its results file (``None``: not run in the reference profile)."""
     config = profiles.get(EXPERIMENT, profiles.REFERENCE)
     if found is None:
@@ -355,6 +343,41 @@ def readme_section(found: dict | None) -> list[str]:
         lines += ["", f"Best validation error {100 * best['value']:.1f} % (trial {best['number']}); "
                   f"{bounds or 'no searched hyperparameter at an end of its range'}."]
     return lines
+
+
+class Search(experiment.Experiment):
+    name = EXPERIMENT
+    notebook = "06_search_bayesian_hyperparameters"
+    title = "Figure 4(b): the hyperparameter search"
+    paper_item = "Figure 4(b) search"
+    fields = {"config": dict, "paper_optimum": dict, "fixed": dict, "sampler": str, "pruner": str,
+              "optuna_version": str, "trials": list, "best": (dict, type(None)), "best_at_bounds": dict}
+
+    def missing(self, profile: str) -> str | None:
+        recorded = results.load(EXPERIMENT, profile)
+        trials = self.settings(profile)["trials"]
+        if recorded is not None and finished(recorded) >= trials:
+            return None
+        done = 0 if recorded is None else finished(recorded)
+        return (f"{done} of {trials} trials of the search have finished in profile {profile!r}: `python -m "
+                f"spectral_lib.repro.search --profile {profile}` runs the rest (resumably)")
+
+    def readme_items(self, summary) -> list[str]:
+        """The search sets up the table and checks no claim: one row with its choice."""
+        best = summary["best"]
+        if best is None:
+            return [f"| {self.paper_item} | `{self.notebook}` | sets up the table (not a claim) | - | no complete trial |"]
+        h = best["hyperparameters"]
+        return [f"| {self.paper_item} | `{self.notebook}` | sets up the table (not a claim) | - | best of "
+                f"{finished(summary)} trials: validation error {100 * best['value']:.1f} % with M {h['num_layers']}, "
+                f"weight decay {h['weight_decay']:.2g}, learning rate {h['learning_rate']:.2g} (paper: M and weight "
+                f"decay not stated, learning rate {paper.OPTIMUM['learning_rate']}) |"]
+
+    def readme_section(self, summary) -> list[str]:
+        return readme_section(summary)
+
+
+experiment.register(Search())
 
 
 def main(argv=None) -> None:

@@ -25,12 +25,11 @@ max pooling in place of every spectral pooling and no frequency dropout.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 
 import numpy as np
 
-from spectral_lib.repro import paper, profiles, results, runs, search, verdicts
+from spectral_lib.repro import experiment, paper, profiles, results, runner, runs, search, verdicts
 
 EXPERIMENT = "07_table4b"
 DATASETS = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100"}
@@ -51,7 +50,7 @@ def hyperparameters(profile: str) -> dict:
     its ``search_trial`` number. Raises when the search has not finished: run 06 first."""
     path = search.results_path(profile)
     config = profiles.get(search.EXPERIMENT, profile)
-    recorded = results.read_json(path) if path.exists() else None
+    recorded = results.load(search.EXPERIMENT, profile)
     if recorded is None or recorded["config"] != config or search.finished(recorded) < config["trials"]:
         state = "missing" if recorded is None else f"{search.finished(recorded)} of {config['trials']} trials"
         raise RuntimeError(f"the {profile!r} search is not finished ({profiles.relative(path)}: {state}): run "
@@ -106,24 +105,12 @@ def plan(profile: str, chosen: dict) -> list[dict]:
         for dataset, variant, seed, epochs, hyper in wanted[part]:
             reference = variant == "spectral_pooling" and seed == 0 and hyper is best and \
                 (part, dataset) in (("headline", "cifar10"), ("cifar100", "cifar100"))
-            entries.append({"part": part, "dataset": dataset, "variant": variant, "seed": seed, "epochs": epochs,
+            entries.append({"part": part, "label": part, "dataset": dataset, "variant": variant, "seed": seed,
+                            "epochs": epochs,
                             "search_trial": hyper["search_trial"],
                             "run": _run(hyper, config, dataset, variant, seed, epochs),
                             "export": export_path(profile, dataset) if reference else None})
     return entries
-
-
-def train_all(profile: str, entries: list[dict], data_dir=None, verbose=0) -> list[dict]:
-    """Train (or reuse) every entry of :func:`plan`; returns the entries with their ``record``."""
-    out = []
-    for i, entry in enumerate(entries, 1):
-        print(f"[{i}/{len(entries)}] {entry['part']}: {runs.name(entry['run'])} ({entry['epochs']} epochs)", flush=True)
-        record = runs.train(entry["run"], entry["epochs"], EXPERIMENT, profile, data_dir=data_dir,
-                            export=entry["export"], verbose=verbose)
-        print(f"    test error {record['final_test']['error']:.4f}, {record['history']['wall_seconds'][-1] / 60:.1f} min",
-              flush=True)
-        out.append({**entry, "record": record})
-    return out
 
 
 def recorded(profile: str, entries: list[dict]) -> list[dict]:
@@ -263,12 +250,11 @@ def summary(profile: str, chosen: dict, trained: list[dict], references: dict) -
     curve, the verdicts with their evidence and the reference models."""
     config = profiles.get(EXPERIMENT, profile)
     table_rows = rows(trained)
-    found = results.read_json(search.results_path(profile))
+    found = results.load(search.EXPERIMENT, profile)
     judged = judge(table_rows, config, chosen["best"]["search_trial"]) + [ranking(table_rows, found, chosen)] \
         if table_rows else []
     return {
-        "experiment": EXPERIMENT, "settings": config, "hyperparameters": chosen, "published": paper.TABLE_4B,
-        "rows": table_rows,
+        "settings": config, "hyperparameters": chosen, "rows": table_rows,
         "curves": [{"name": e["record"]["name"], "part": e["part"], "dataset": e["dataset"], "variant": e["variant"],
                     "seed": e["seed"], **{k: e["record"]["history"][k] for k in
                                           ("train_error", "train_loss", "validation_error", "wall_seconds")}}
@@ -278,13 +264,7 @@ def summary(profile: str, chosen: dict, trained: list[dict], references: dict) -
     }
 
 
-def readme_items(summary_: dict) -> list[str]:
-    """The table's rows of README's table of paper items: each verdict with its evidence."""
-    return [f"| Figure 4(b) | `07_table4b_cifar_spectral_pooling` | {v['claim']} | | {v['verdict']}: {v['evidence']} |"
-            for v in summary_["verdicts"]]
-
-
-def readme_section(summary_: dict | None) -> list[str]:
+def readme_section(summary_) -> list[str]:
     """README's section of the table, from its results file (``None``: not run in the reference profile)."""
     config = profiles.get(EXPERIMENT, profiles.REFERENCE)
     plan_text = (f"the headline pair for {config['headline_epochs']} epochs, then the ablations for "
@@ -308,16 +288,54 @@ def readme_section(summary_: dict | None) -> list[str]:
     return lines
 
 
+class Table(experiment.Experiment):
+    name = EXPERIMENT
+    notebook = "07_table4b_cifar_spectral_pooling"
+    title = "Figure 4(b): CIFAR-10 and CIFAR-100 test error"
+    paper_item = "Figure 4(b)"
+    fields = {"settings": dict, "hyperparameters": dict, "rows": list, "curves": list, "verdicts": list,
+              "reference_models": dict}
+
+    def plan(self, profile: str) -> list[dict]:
+        return plan(profile, hyperparameters(profile))
+
+    def missing(self, profile: str) -> str | None:
+        try:
+            return runner.missing(self, profile, "spectral_lib.repro.table")
+        except RuntimeError as err:  # the search has not finished
+            return str(err)
+
+    def verdicts(self, summary) -> list[verdicts.Verdict]:
+        return [verdicts.Verdict(**v) for v in summary["verdicts"]]
+
+    def readme_choices(self) -> list[str]:
+        config = self.settings(profiles.REFERENCE)
+        drops = search.paper_drops(paper.EPOCHS)
+        return [
+            f"- **Figure 4(b) training.** Batch {config['batch_size']}; images standardized per channel with the "
+            "training slice's mean and standard deviation (carried inside the saved models); no augmentation. The "
+            f"validation split is the last {config['validation_images']} images of the official training set "
+            f"({config['train_images']} / {config['validation_images']}), evaluated after every epoch; the test set "
+            "is evaluated once, at the end, and never by the search. The learning rate is divided by 10 after "
+            f"epochs `round(2E/3)` and `round(14E/15)` of `E` ({drops[0]} and {drops[1]} of {paper.EPOCHS}), each "
+            "kept only before the last epoch. M, the weight decay and the learning rate come from the best trial "
+            "of the search; gamma, alpha, beta and the momentum are the paper's optimum. The max-pooling twin puts "
+            "a 3x3 stride-2 max pooling (\"same\" padding) where each spectral pooling was, with the same "
+            "convolutions, so its maps halve at every stage instead of shrinking by gamma; the equal-size control "
+            "pools spectrally to the twin's sizes, ceil(H / 2). The pooling keeps a constant map's value "
+            f"(`norm=\"{runs.DEFAULTS['pooling_norm']}\"`) unless a run sets `pooling_norm=\"unitary\"`, the paper's "
+            "unitary DFTs, which make each pooled map's mean grow by sqrt(MN/HW).",
+        ]
+
+    def readme_section(self, summary) -> list[str]:
+        return readme_section(summary)
+
+
+experiment.register(Table())
+
+
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--profile", default=profiles.REFERENCE, choices=profiles.NAMES)
-    parser.add_argument("--parts", nargs="+", choices=PARTS, help="train only these parts (default: the profile's)")
-    parser.add_argument("--data-dir", default=None, help="CIFAR folder (default: $SPECTRAL_CNN_DATA, else data/)")
-    args = parser.parse_args(argv)
-    chosen = hyperparameters(args.profile)
-    print(f"hyperparameters: {chosen}", flush=True)
-    entries = [e for e in plan(args.profile, chosen) if args.parts is None or e["part"] in args.parts]
-    train_all(args.profile, entries, args.data_dir, verbose=2)
+    runner.main(experiment.get(EXPERIMENT), argv, __doc__)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,163 @@
+"""The experiment contract: a new experiment is picked up everywhere from the registry, results are
+checked against their schema, and every verdict follows its evidence."""
+
+import json
+
+import nbformat
+import pytest
+
+from spectral_lib.repro import (experiment, fig1, fig4a, paper, pipeline, profiles, report, results, sparsity, speedup,
+                                verdicts)
+
+
+class Toy(experiment.Experiment):
+    name = "99_toy"
+    notebook = "99_toy_experiment"
+    title = "Toy: a number above one half"
+    paper_item = "Toy figure"
+    fields = {"value": float, "seeds": list}
+
+    def __init__(self, missing=None):
+        self._missing = missing
+
+    def settings(self, profile):
+        return {"value": 0.75}
+
+    def missing(self, profile):
+        return self._missing
+
+    def verdicts(self, summary):
+        high = all(v > 0.5 for v in summary["seeds"])
+        return [verdicts.Verdict("the value is above one half", verdicts.REPRODUCED if high else verdicts.INCONCLUSIVE,
+                                 f"seeds {summary['seeds']}")]
+
+    def readme_section(self, summary):
+        return [] if summary is None else [f"The toy measured {summary['value']:.2f}."]
+
+
+@pytest.fixture
+def root(tmp_path, monkeypatch):
+    monkeypatch.setattr(profiles, "project_root", lambda: tmp_path)
+    yield tmp_path
+    experiment.unregister(Toy.name)
+
+
+def _toy_notebook(root):
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell('profile: str = "smoke"', metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell('print(f"profile: {profile}")'),
+    ])
+    nb.metadata["kernelspec"] = pipeline.KERNELSPEC
+    (root / "notebooks").mkdir()
+    nbformat.write(nb, root / "notebooks" / f"{Toy.notebook}.ipynb")
+
+
+def test_a_registered_toy_experiment_reaches_report_pipeline_and_readme(root):
+    toy = experiment.register(Toy())
+    assert [e.name for e in experiment.registered()][-1] == Toy.name  # after 07, in notebook order
+    assert pipeline.notebooks(["99"]) == [root / "notebooks" / f"{Toy.notebook}.ipynb"]
+    assert "| Toy figure | `99_toy_experiment` | - | not yet recorded |" in report.block()
+    results.save(Toy.name, profiles.REFERENCE, {"value": 0.75, "seeds": [0.7, 0.8]})
+    block = report.block()
+    assert "| Toy figure | `99_toy_experiment` | the value is above one half | **reproduced** | seeds [0.7, 0.8] |" in block
+    assert "### Toy: a number above one half\n\nThe toy measured 0.75." in block
+    assert toy.judged(profiles.REFERENCE)[0].verdict == verdicts.REPRODUCED
+    _toy_notebook(root)
+    assert pipeline.run("smoke", only=["99"]) == []
+    executed = nbformat.read(root / "runs" / "smoke" / "results" / "notebooks" / f"{Toy.notebook}.ipynb", as_version=4)
+    assert executed.cells[-1].outputs[0]["text"] == "profile: smoke\n"
+
+
+def test_a_notebook_whose_runs_are_missing_is_skipped_unless_asked_to_train(root, capsys):
+    experiment.register(Toy(missing="2 of 3 runs are not recorded: `python -m toy` trains them"))
+    _toy_notebook(root)
+    skipped = pipeline.run("smoke", only=["99"])
+    assert skipped == [f"{Toy.notebook}.ipynb: 2 of 3 runs are not recorded: `python -m toy` trains them"]
+    assert not (root / "runs" / "smoke" / "results" / "notebooks").exists()
+    assert "skipped" in capsys.readouterr().out
+    assert pipeline.run("smoke", only=["99"], train=True) == []
+
+
+def test_results_are_checked_against_the_schema_on_write_and_on_read(root):
+    experiment.register(Toy())
+    with pytest.raises(ValueError, match=r"missing \['seeds'\], unexpected \['seed'\]"):
+        results.save(Toy.name, "smoke", {"value": 0.5, "seed": [1]})
+    with pytest.raises(TypeError, match="field 'value' .* must be float or int, got str"):
+        results.save(Toy.name, "smoke", {"value": "0.5", "seeds": []})
+    with pytest.raises(TypeError, match="field 'seeds' .* must be list, got bool"):
+        results.save(Toy.name, "smoke", {"value": 0.5, "seeds": True})
+    path = results.save(Toy.name, "smoke", {"value": 1, "seeds": [0.6]})  # an int is a float
+    record = results.load(Toy.name, "smoke")
+    assert (record["value"], record["profile"], record.schema_version, record["experiment"]) == (1, "smoke", 1, Toy.name)
+    payload = json.loads(path.read_text())
+    renamed = {**{k: v for k, v in payload.items() if k != "seeds"}, "seed_values": [0.6]}
+    path.write_text(json.dumps(renamed))
+    with pytest.raises(ValueError, match=r"missing \['seeds'\], unexpected \['seed_values'\]"):
+        results.load(Toy.name, "smoke")
+    path.write_text(json.dumps({**payload, "schema_version": 0}))
+    with pytest.raises(ValueError, match="schema 0; this code reads '99_toy' schema 1: delete it and execute notebook 99_toy"):
+        results.load(Toy.name, "smoke")
+    with pytest.raises(ValueError, match="registered experiment.*'98_none'"):
+        results.save("98_none", "smoke", {})
+
+
+def test_every_experiment_has_its_notebook_profiles_and_valid_committed_results():
+    for exp in experiment.registered():
+        assert exp.notebook_path().exists(), exp.notebook
+        assert exp.notebook.startswith(exp.name[:3]) and set(profiles.PROFILES[exp.name]) == set(profiles.NAMES)
+        results.load(exp.name, profiles.REFERENCE)  # checked against the schema when committed
+
+
+def _seed(seed, epochs, within, status="ok"):
+    def reading(value):
+        return {"status": status, "epochs": value, "spatial_epoch": 20, "spectral_epoch": 5, "seconds": value}
+    return {"seed": seed, **reading(epochs), "within_se": reading(within)}
+
+
+def _cell(*seeds):
+    return {"architecture": "generic", "kernel_size": 5, "seeds": list(seeds)}
+
+
+def test_figure5_verdict_needs_every_seed_at_two_x_both_ways():
+    one = speedup.cell_verdict(_cell(_seed(0, 3.7, 3.3)))
+    assert one.verdict == verdicts.INCONCLUSIVE and one.evidence.startswith("one seed")
+    assert speedup.cell_verdict(_cell(_seed(0, 1.0, 2.5))).verdict == verdicts.INCONCLUSIVE  # Deep 3x3's case
+    assert speedup.cell_verdict(_cell(_seed(0, 4.3, 4.0), _seed(1, 7.25, 6.0))).verdict == verdicts.REPRODUCED
+    straddle = speedup.cell_verdict(_cell(_seed(0, 4.3, 1.8), _seed(1, 7.25, 6.0)))
+    assert straddle.verdict == verdicts.INCONCLUSIVE and "both sides of 2x" in straddle.evidence
+    assert speedup.cell_verdict(_cell(_seed(0, 1.2, 1.1), _seed(1, 1.5, 0.9))).verdict == verdicts.NOT_REPRODUCED
+    short = _cell(_seed(0, None, None, "too short"), _seed(1, None, None, "too short"))
+    assert speedup.cell_verdict(short).verdict == verdicts.NOT_TESTED
+    assert "paper 5.1x" in one.claim
+
+
+def _fig3(before_gap, after_gap):
+    def arm(initial, trained):
+        return {"conv0": {"initial_energy": initial, "trained_energy": trained, "first_moment": 0.4, "second_moment": 0.1}}
+    return {"settings": {"epoch": 10}, "share": 0.9,
+            "concentration": {"spatial": arm(0.54, 0.54), "spectral": arm(0.54 - before_gap, 0.54 - after_gap)}}
+
+
+def test_figure3_with_one_seed_is_inconclusive_and_says_the_gaps():
+    judged = sparsity.Figure3().verdicts(_fig3(0.075, 0.2))
+    assert [v.verdict for v in judged] == [verdicts.INCONCLUSIVE] * 2
+    assert "+20.0 points against +7.5 at initialization (+12.5)" in judged[0].evidence
+
+
+def test_figure1_and_4a_verdicts_turn_on_one_wrong_entry():
+    sym = {size: {"real_entries": [list(e) for e in paper.real_only_entries(size)]} for size in ("7x7", "8x8", "7x8")}
+    good = {"symmetry": sym, "camera_energy_share_within_16_cycles": 0.9, "basis_orthonormal": True}
+    assert fig1.Figure1().verdicts(good)[0].verdict == verdicts.REPRODUCED
+    sym["8x8"]["real_entries"] = sym["8x8"]["real_entries"][:3]  # (4, 4) lost: the corner trap
+    assert fig1.Figure1().verdicts(good)[0].verdict == verdicts.NOT_REPRODUCED
+    rows = [{"fraction": 0.25, "spectral": 0.1, "avg": 0.12, "max": 0.2},
+            {"fraction": 1 / 16, "spectral": 0.3, "avg": 0.25, "max": 0.29}]
+    judged = fig4a.Figure4a().verdicts({"at_block_fractions": {"photographs": rows}, "images": {"photographs": 14}})
+    assert judged[0].verdict == verdicts.NOT_REPRODUCED and "below max pooling's at 1 of 2" in judged[0].evidence
+
+
+def test_figure_4a_stores_its_errors_at_the_stated_precision():
+    losses = {"spectral": {0.25: [0.1234567891, 0.2]}, "max": {0.25: [0.3]}, "avg": {0.25: [0.2]}}
+    assert fig4a.curves(losses)["spectral"]["mean"] == [0.161728]
+    assert fig4a.at_block_fractions(fig4a.curves(losses)) == [{"fraction": 0.25, "spectral": 0.161728, "avg": 0.2,
+                                                                "max": 0.3}]
