@@ -310,8 +310,7 @@ class Figure5(experiment.Experiment):
         data = "; ".join(
             f"{ARCHITECTURES[a]}: {c['train_images']} training images, {c['test_images']} test images, {c['epochs']} "
             f"epochs, batch {c['batch_size']}, {c['seeds']} seed(s)" for a, c in cells.items())
-        augmentation = runs.DEFAULTS["augmentation"] and f"random translations (up to {inputs.MAX_SHIFT} pixels) and " \
-            "horizontal flips"
+        augmentation = f"random translations (up to {inputs.MAX_SHIFT} pixels) and horizontal flips"
         uncommitted = sum(r["code_version"].endswith("+changes") for r in summary["runs"])
         lines = [
             f"Profile `{summary['profile']}`: {len(summary['runs'])} recorded runs, {hours:.1f} h of training in "
