@@ -59,7 +59,6 @@ def test_bad_settings_name_the_setting():
 def tiny(tmp_path, monkeypatch):
     """A project root in tmp_path and 32 + 16 random CIFAR-like images instead of CIFAR-10."""
     monkeypatch.setattr(profiles, "project_root", lambda: tmp_path)
-    monkeypatch.setattr(runs, "project_root", lambda: tmp_path)
     rng = np.random.default_rng(0)
     x, xt = (rng.integers(0, 256, (n, 32, 32, 3), dtype=np.uint8) for n in (32, 16))
     y, yt = rng.integers(0, 10, 32), rng.integers(0, 10, 16)
@@ -126,7 +125,6 @@ def test_every_committed_record_keeps_its_name_under_the_current_settings():
 
 def test_a_validation_split_is_evaluated_every_epoch_and_the_test_set_once(tmp_path, monkeypatch):
     monkeypatch.setattr(profiles, "project_root", lambda: tmp_path)
-    monkeypatch.setattr(runs, "project_root", lambda: tmp_path)
     rng = np.random.default_rng(0)
     images = {k: rng.integers(0, 256, (n, 32, 32, 3), dtype=np.uint8) for k, n in (("train", 32), ("validation", 16), ("test", 16))}
     split = {k: (x, rng.integers(0, 100, len(x))) for k, x in images.items()}
@@ -169,7 +167,6 @@ def test_the_validation_split_is_the_end_of_the_training_set_and_the_test_set_it
 
 def test_the_final_test_error_is_measured_on_the_test_set(tmp_path, monkeypatch):
     monkeypatch.setattr(profiles, "project_root", lambda: tmp_path)
-    monkeypatch.setattr(runs, "project_root", lambda: tmp_path)
     rng = np.random.default_rng(0)
     x, xt = (rng.integers(0, 256, (n, 32, 32, 3), dtype=np.uint8) for n in (32, 64))
     y, yt = rng.integers(0, 10, 32), rng.integers(0, 10, 64)

@@ -82,7 +82,6 @@ def test_a_trial_trains_with_sgd_on_the_validation_split_and_never_loads_the_tes
 def tiny_search(tmp_path, monkeypatch):
     """The smoke search on 48 random images in a project root in tmp_path."""
     monkeypatch.setattr(profiles, "project_root", lambda: tmp_path)
-    monkeypatch.setattr(runs, "project_root", lambda: tmp_path)
     monkeypatch.setitem(profiles.PROFILES[search.EXPERIMENT], "smoke", dict(TINY))
     rng = np.random.default_rng(0)
     x, y = rng.integers(0, 256, (48, 32, 32, 3), dtype=np.uint8), rng.integers(0, 10, 48)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from spectral_lib.repro import experiment, results
+from spectral_lib.repro import experiment, profiles, results
 from spectral_lib.repro.profiles import REFERENCE, project_root
 from spectral_lib.repro.speedup import ARCHITECTURES
 
@@ -143,8 +143,15 @@ def _precision(bench: dict) -> list[str]:
         "| network | float32 (img/s) | mixed_bfloat16 (img/s) | bf16 / fp32 |",
         "|---|---|---|---|",
     ]
-    lines += [f"| {r['network']} | {r['float32_images_per_s']:.0f} | {r['mixed_bfloat16_images_per_s']:.0f} | "
+    lines += [f"| {r['network']} | {r['float32_images_per_s']:.3g} | {r['mixed_bfloat16_images_per_s']:.3g} | "
               f"{r['ratio']:.2f} |" for r in bench["rows"]]
+    table = profiles.get("07_table4b", REFERENCE)
+    images = table["headline_epochs"] * table["train_images"]
+    cost = "; ".join(f"{r['network']}: {images / r['float32_images_per_s'] / 3600:.0f} h in float32, "
+                     f"{images / r['mixed_bfloat16_images_per_s'] / 3600:.0f} h in mixed_bfloat16"
+                     for r in bench["rows"] if "Figure 4(b)" in r["network"] or "twin" in r["network"])
+    lines += ["", f"At these speeds one {table['headline_epochs']}-epoch run of the reference profile's Figure 4(b) "
+              f"headline ({table['train_images']} images an epoch, training only) takes: {cost}."]
     p = bench["paired"]
     curves = "; ".join(f"epoch {i + 1}: {100 * a:.1f} / {100 * b:.1f} % (2 s.e. {100 * s:.1f})" for i, (a, b, s) in
                        enumerate(zip(p["float32"], p["mixed_bfloat16"], p["two_standard_errors"])))

@@ -1,0 +1,59 @@
+"""Where a run's record and checkpoint live, reading a record back, and the code version it records.
+
+- ``runs/<profile>/<experiment>/<name>/`` (not committed; ``$SPECTRAL_CNN_RUNS`` moves ``runs/``
+  elsewhere): the checkpoint of :func:`training.fit`;
+- ``<output root>/results/runs/<experiment>/<name>.json`` (committed for the reference profile):
+  the record of a finished run.
+"""
+
+from __future__ import annotations
+
+import functools
+import subprocess
+from pathlib import Path
+
+from spectral_lib.repro import profiles
+from spectral_lib.repro.results import read_json
+from spectral_lib.repro.run_settings import name, settings
+
+
+def record_path(run: dict, experiment: str, profile: str) -> Path:
+    return profiles.output_root(profile) / "results" / "runs" / experiment / f"{name(run)}.json"
+
+
+def run_dir(run: dict, experiment: str, profile: str) -> Path:
+    """The run's checkpoint folder: ``<runs root>/<profile>/<experiment>/<name>`` (:func:`profiles.runs_root`)."""
+    return profiles.runs_root() / profile / experiment / name(run)
+
+
+def load(run: dict, epochs: int, experiment: str, profile: str) -> dict | None:
+    """The record of ``run`` cut to its first ``epochs`` epochs, or ``None`` if it has fewer."""
+    path = record_path(run, experiment, profile)
+    if not path.exists():
+        return None
+    record = read_json(path)
+    if settings(**record["settings"]) != run:
+        raise ValueError(f"{path} holds other settings than its name says: {record['settings']} != {run}")
+    if record["epochs"] < epochs:
+        return None
+    if epochs < record["epochs"]:
+        record["history"] = {k: v[:epochs] for k, v in record["history"].items()}
+        record.pop("final_test", None)  # measured after the last recorded epoch, not after `epochs`
+    record["epochs"] = epochs
+    return record
+
+def _git(*args: str) -> str:
+    return subprocess.run(["git", *args], cwd=profiles.project_root(), capture_output=True, text=True, check=True).stdout.strip()
+
+
+@functools.cache
+def code_version() -> str:
+    """The git commit of the checkout (``+changes`` when tracked files differ from it), else the version;
+    read once, by the first run this process records (nothing runs git at import)."""
+    try:
+        commit, changes = _git("rev-parse", "--short", "HEAD"), _git("status", "--porcelain", "--untracked-files=no")
+    except (OSError, subprocess.CalledProcessError):
+        from spectral_lib import __version__
+
+        return __version__
+    return commit + ("+changes" if changes else "")
