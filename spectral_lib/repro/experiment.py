@@ -4,7 +4,9 @@ An experiment is one figure or table of the paper: one notebook, one results fil
 ``results/<name>.json`` and the runs it trains. A subclass of :class:`Experiment` states
 
 - ``name`` (``"04_fig5"``: the results file, the profile key, the runs' folder), ``notebook`` (its
-  notebook's stem) and ``title`` (its README heading);
+  notebook's stem) and ``title`` (its README heading); ``profiles``: its settings under each of
+  :data:`profiles.NAMES`, or ``None`` for the built-in ones, whose settings live together in
+  :data:`profiles.PROFILES`;
 - ``schema`` and ``fields``: the version and the top-level keys and types of its results summary,
   which :func:`results.save` checks on write and :func:`results.load` on read (a renamed key fails
   there, not after a full reference run);
@@ -17,17 +19,17 @@ An experiment is one figure or table of the paper: one notebook, one results fil
   reference profile has not recorded it); ``readme_choices()``: its bullets of README's "choices
   the paper leaves open", written from its settings so that they cannot drift from the code.
 
-:func:`register` adds an experiment; :func:`registered` lists them in notebook order, with the
-built-in ones of :data:`BUILT_IN` imported first.
+:func:`register` adds an experiment; :func:`registered` lists them in notebook order, after
+importing every module of :mod:`spectral_lib.repro` (a module that defines an experiment registers
+it when imported). A new figure is one such module and one notebook.
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
 
 from spectral_lib.repro import profiles, verdicts
-
-BUILT_IN = ("fig1", "fig2", "fig4a", "speedup", "sparsity", "search", "table")  # modules of spectral_lib.repro
 
 
 class Experiment:
@@ -39,14 +41,19 @@ class Experiment:
     paper_item: str = ""  # the paper's figure or table, first column of README's table of claims
     schema: int = 1
     fields: dict[str, type | tuple[type, ...]] = {}
+    profiles: dict[str, dict] | None = None
 
     def notebook_path(self):
         """The notebook's file: ``notebooks/<notebook>.ipynb`` of the checkout."""
         return profiles.project_root() / "notebooks" / f"{self.notebook}.ipynb"
 
     def settings(self, profile: str) -> dict:
-        """The experiment's settings under ``profile`` (:data:`profiles.PROFILES`)."""
-        return profiles.get(self.name, profile)
+        """The experiment's settings under ``profile``: its own ``profiles``, else :data:`profiles.PROFILES`."""
+        if self.profiles is None:
+            return profiles.get(self.name, profile)
+        if profile not in self.profiles:
+            raise ValueError(f"`profile` must be one of {sorted(self.profiles)}, got profile={profile!r}.")
+        return dict(self.profiles[profile])
 
     def plan(self, profile: str) -> list[dict]:
         """The runs this experiment trains under ``profile`` (none by default)."""
@@ -105,9 +112,10 @@ def unregister(name: str) -> None:
 
 
 def registered() -> list[Experiment]:
-    """Every registered experiment, in notebook order."""
-    for module in BUILT_IN:
-        importlib.import_module(f"spectral_lib.repro.{module}")
+    """Every registered experiment, in notebook order (every module of the package imported first)."""
+    package = importlib.import_module("spectral_lib.repro")
+    for module in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{package.__name__}.{module.name}")
     return sorted(_REGISTRY.values(), key=lambda e: e.notebook)
 
 

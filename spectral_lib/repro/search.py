@@ -43,8 +43,11 @@ import warnings
 
 import keras
 import numpy as np
-import optuna
-import sqlalchemy
+
+# Optuna imports tqdm.auto, which warns in a notebook without ipywidgets; no progress bars are shown here.
+warnings.filterwarnings("ignore", message="IProgress not found")
+import optuna  # noqa: E402
+import sqlalchemy  # noqa: E402
 
 from spectral_lib.repro import experiment, paper, profiles, results, runs
 

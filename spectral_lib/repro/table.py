@@ -113,16 +113,6 @@ def plan(profile: str, chosen: dict) -> list[dict]:
     return entries
 
 
-def recorded(profile: str, entries: list[dict]) -> list[dict]:
-    """The entries of :func:`plan` whose runs are recorded, with their ``record`` (none is trained)."""
-    out = []
-    for entry in entries:
-        record = runs.load(entry["run"], entry["epochs"], EXPERIMENT, profile)
-        if record is not None:
-            out.append({**entry, "record": record})
-    return out
-
-
 def model_error(model, images: np.ndarray, labels: np.ndarray) -> float:
     """Error of a model of raw images (uint8 arrays as float32, 0-255) on ``images``."""
     logits = model.predict(images.astype("float32"), batch_size=500, verbose=0)
