@@ -116,8 +116,8 @@ def load(name: str, profile: str) -> Record | None:
     payload = read_json(where)
     if payload.get("experiment") != name or payload.get("schema_version") != exp.schema:
         raise ValueError(f"{relative(where)} is of experiment {payload.get('experiment')!r} schema "
-                         f"{payload.get('schema_version')!r}; this code reads {name!r} schema {exp.schema}: delete it and "
-                         f"execute notebook {exp.notebook} again (`make figures ONLY={name[:2]}`).")
+                         f"{payload.get('schema_version')!r}; this code reads {name!r} schema {exp.schema}: delete "
+                         f"it and execute notebook {exp.notebook} again (`make figures ONLY={name[:2]}`).")
     summary = {k: v for k, v in payload.items() if k not in _META}
     check(exp, summary, relative(where))
     return Record(**{k: payload[k] for k in _META}, summary=summary)

@@ -16,7 +16,8 @@ from spectral_lib.repro import profiles, runs
 
 def _complete(entry: dict, name: str, profile: str) -> bool:
     record = runs.load(entry["run"], entry["epochs"], name, profile)
-    snapshots = all(runs.snapshot_path(entry["run"], e, name, profile).exists() for e in entry.get("snapshot_epochs", ()))
+    snapshots = all(runs.snapshot_path(entry["run"], e, name, profile).exists()
+                    for e in entry.get("snapshot_epochs", ()))
     export = entry.get("export")
     return record is not None and snapshots and (export is None or export.exists())
 
@@ -53,7 +54,7 @@ def train_plan(experiment, profile: str, entries: list[dict], data_dir=None, ver
 
 def main(experiment, argv=None, description: str | None = None) -> list[dict]:
     """Command line of an experiment's module: train its plan under ``--profile``; ``--parts`` keeps
-    the entries of those ``part``\ s (for plans whose entries have one, as the table's)."""
+    the entries whose ``part`` is one of them (for plans whose entries have one, as the table's)."""
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", default=profiles.REFERENCE, choices=profiles.NAMES)
     parser.add_argument("--parts", nargs="+", help="train only the entries of these parts of the plan")

@@ -42,8 +42,10 @@ def load(run: dict, epochs: int, experiment: str, profile: str) -> dict | None:
     record["epochs"] = epochs
     return record
 
+
 def _git(*args: str) -> str:
-    return subprocess.run(["git", *args], cwd=profiles.project_root(), capture_output=True, text=True, check=True).stdout.strip()
+    done = subprocess.run(["git", *args], cwd=profiles.project_root(), capture_output=True, text=True, check=True)
+    return done.stdout.strip()
 
 
 @functools.cache
