@@ -325,29 +325,6 @@ def _describe(config: dict) -> str:
             f"from epoch {config['min_epochs']}")
 
 
-def readme_section(found) -> list[str]:
-    """README's section of the search, from its results file (``None``: not run in the reference profile)."""
-    config = profiles.get(EXPERIMENT, profiles.REFERENCE)
-    if found is None:
-        return [f"Not yet recorded in the reference profile `{profiles.REFERENCE}` ({_describe(config)}). "
-                f"`python -m spectral_lib.repro.search --profile {profiles.REFERENCE}` runs it, resumably."]
-    trials, best = found["trials"], found["best"]
-    minutes = sum(t["train_seconds"] or 0 for t in trials) / 60
-    machines = "; ".join(sorted({t["machine"] for t in trials if t["machine"]}))
-    lines = [f"Profile `{found['profile']}`, trained on {machines}: {finished(found)} finished trials "
-             f"({sum(t['state'] == 'PRUNED' for t in trials)} pruned), {minutes:.0f} min of training "
-             f"(`results/06_search.json`); {_describe(found['config'])}.", ""]
-    if best:
-        lines += ["| hyperparameter | best trial | paper |", "|---|---|---|"]
-        for key, value in best["hyperparameters"].items():
-            stated = paper.OPTIMUM.get(key)
-            lines.append(f"| {key} | {value:.4g} | {'not stated' if stated is None else f'{stated:g}'} |")
-        bounds = ", ".join(f"{k} at the {v} end of its range" for k, v in found["best_at_bounds"].items())
-        lines += ["", f"Best validation error {100 * best['value']:.1f} % (trial {best['number']}); "
-                  f"{bounds or 'no searched hyperparameter at an end of its range'}."]
-    return lines
-
-
 class Search(experiment.Experiment):
     name = EXPERIMENT
     notebook = "06_search_bayesian_hyperparameters"
@@ -369,15 +346,37 @@ class Search(experiment.Experiment):
         """The search sets up the table and checks no claim: one row with its choice."""
         best = summary["best"]
         if best is None:
-            return [f"| {self.paper_item} | `{self.notebook}` | sets up the table (not a claim) | - | no complete trial |"]
+            return [f"| {self.paper_item} | `{self.notebook}` | sets up the table (not a claim) | - "
+                    "| no complete trial |"]
         h = best["hyperparameters"]
         return [f"| {self.paper_item} | `{self.notebook}` | sets up the table (not a claim) | - | best of "
                 f"{finished(summary)} trials: validation error {100 * best['value']:.1f} % with M {h['num_layers']}, "
                 f"weight decay {h['weight_decay']:.2g}, learning rate {h['learning_rate']:.2g} (paper: M and weight "
                 f"decay not stated, learning rate {paper.OPTIMUM['learning_rate']}) |"]
 
-    def readme_section(self, summary) -> list[str]:
-        return readme_section(summary)
+    def readme_section(self, found) -> list[str]:
+        """README's section of the search (``found`` ``None``: not run in the reference profile)."""
+        config = self.settings(profiles.REFERENCE)
+        if found is None:
+            return [f"Not yet recorded in the reference profile `{profiles.REFERENCE}` ({_describe(config)}). "
+                    f"`python -m spectral_lib.repro.search --profile {profiles.REFERENCE}` runs it, resumably."]
+        trials, best = found["trials"], found["best"]
+        minutes = sum(t["train_seconds"] or 0 for t in trials) / 60
+        machines = "; ".join(sorted({t["machine"] for t in trials if t["machine"]}))
+        lines = [f"Profile `{found['profile']}`, trained on {machines}: {finished(found)} finished trials "
+                 f"({sum(t['state'] == 'PRUNED' for t in trials)} pruned), {minutes:.0f} min of training "
+                 f"(`results/06_search.json`); {_describe(found['config'])}.", ""]
+        if best:
+            lines += ["| hyperparameter | best trial | paper |", "|---|---|---|"]
+            for key, value in best["hyperparameters"].items():
+                stated = paper.OPTIMUM.get(key)
+                stated = "not stated" if stated is None else f"{stated:g}"
+                lines.append(f"| {key} | {value:.4g} | {stated} |")
+            bounds = ", ".join(f"{k} at the {v} end of its range"
+                               for k, v in found["best_at_bounds"].items())
+            lines += ["", f"Best validation error {100 * best['value']:.1f} % (trial {best['number']}); "
+                      f"{bounds or 'no searched hyperparameter at an end of its range'}."]
+        return lines
 
 
 experiment.register(Search())

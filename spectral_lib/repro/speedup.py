@@ -13,7 +13,7 @@ A second reading, not the paper's, for noisy curves: ``tolerance`` raises the
 target to the spatial best plus a tolerance, and both epochs become the first
 at which each arm is at most that. With one binomial standard error of the
 best error measured on ``n`` test images, ``sqrt(b (1 - b) / n)``
-(:func:`standard_error`), it asks how soon each arm gets within test noise of
+(:func:`verdicts.standard_error`), it asks how soon each arm gets within test noise of
 the spatial best, instead of asking the spectral arm to match the spatial
 arm's luckiest epoch on a plateau.
 
@@ -127,11 +127,6 @@ def pair_speedup(spatial: dict, spectral: dict, tolerance=0.0) -> dict:
     return speedup(a["test_error"], b["test_error"], a["wall_seconds"], b["wall_seconds"], tolerance)
 
 
-def standard_error(error: float, n: int) -> float:
-    """Binomial standard error of an error rate measured on ``n`` images, ``sqrt(e (1 - e) / n)``."""
-    return (error * (1 - error) / n) ** 0.5
-
-
 def summarize(values: list[float]) -> dict:
     """Mean, min, max and sample standard deviation (``None`` for one value)."""
     return {"mean": statistics.fmean(values), "min": min(values), "max": max(values),
@@ -162,7 +157,7 @@ def table(records: list[dict]) -> list[dict]:
                 continue
             spatial, spectral = pair[0]["record"], pair[1]["record"]
             result = pair_speedup(spatial, spectral)
-            noise = standard_error(result["spatial_best"], pair[0]["run"]["test_images"])
+            noise = verdicts.standard_error(result["spatial_best"], pair[0]["run"]["test_images"])
             per_seed.append({"seed": seed, **result, "within_se": pair_speedup(spatial, spectral, noise)})
         ok = [s for s in per_seed if s["status"] == "ok"]
         ok_se = [s["within_se"] for s in per_seed if s["within_se"]["status"] == "ok"]
@@ -347,7 +342,8 @@ class Figure5(experiment.Experiment):
         short = [
             f"{ARCHITECTURES[row['architecture']]} {row['kernel_size']}x{row['kernel_size']} seed {s['seed']}: the "
             f"spatial arm's best, {s['spatial_best']:.3f}, was at its last epoch ({s['spatial_epoch']}); the spectral "
-            "arm was at or below " + (f"it from epoch {s['spectral_epoch']}" if s["spectral_epoch"] else "it at no epoch")
+            "arm was at or below "
+            + (f"it from epoch {s['spectral_epoch']}" if s["spectral_epoch"] else "it at no epoch")
             for row in summary["speedup"] for s in row["seeds"] if s["status"] == "too short"]
         if short:
             lines += ["", "Too short, with what the runs do show (not the paper's speed-up, whose target is the "

@@ -254,30 +254,6 @@ def summary(profile: str, chosen: dict, trained: list[dict], references: dict) -
     }
 
 
-def readme_section(summary_) -> list[str]:
-    """README's section of the table, from its results file (``None``: not run in the reference profile)."""
-    config = profiles.get(EXPERIMENT, profiles.REFERENCE)
-    plan_text = (f"the headline pair for {config['headline_epochs']} epochs, then the ablations for "
-                 f"{config['ablation_epochs']} epochs ({config['seeds']} seeds of the network and its twin), the "
-                 f"search's runner-up and CIFAR-100 at that length; {config['train_images']} / "
-                 f"{config['validation_images']} split, batch {config['batch_size']}, {config['precision']}")
-    lines = ["| method | CIFAR-10 | CIFAR-100 |", "|---|---|---|"]
-    lines += [f"| {method} (paper) | {c10:.2f} % | {c100:.2f} % |" for method, c10, c100 in paper.TABLE_4B]
-    if summary_ is None:
-        return lines + ["", f"Ours: not yet recorded in the reference profile `{profiles.REFERENCE}` ({plan_text}). "
-                        f"It needs the finished search first; `python -m spectral_lib.repro.table --profile "
-                        f"{profiles.REFERENCE}` trains it part by part, resumably."]
-    for r in summary_["rows"]:
-        err = f"{100 * r['test_error']:.2f} +- {100 * r['test_error_se']:.2f} %"
-        cells = (err, "-") if r["dataset"] == "cifar10" else ("-", err)
-        lines.append(f"| {VARIANTS[r['variant']]} ({r['part']}, seed {r['seed']}, {r['epochs']} epochs, "
-                     f"{r['precision']}, {r['minutes']:.0f} min) | {cells[0]} | {cells[1]} |")
-    machines = "; ".join(sorted({r["machine"] for r in summary_["rows"]}))
-    lines += ["", f"Profile `{summary_['profile']}` ({plan_text}), trained on {machines}.", ""]
-    lines += [f"- {v['claim']}: **{v['verdict']}** ({v['evidence']})" for v in summary_["verdicts"]]
-    return lines
-
-
 class Table(experiment.Experiment):
     name = EXPERIMENT
     notebook = "07_table4b_cifar_spectral_pooling"
@@ -317,8 +293,28 @@ class Table(experiment.Experiment):
             "unitary DFTs, which make each pooled map's mean grow by sqrt(MN/HW).",
         ]
 
-    def readme_section(self, summary) -> list[str]:
-        return readme_section(summary)
+    def readme_section(self, summary_) -> list[str]:
+        """README's section of the table (``summary_`` ``None``: not run in the reference profile)."""
+        config = self.settings(profiles.REFERENCE)
+        plan_text = (f"the headline pair for {config['headline_epochs']} epochs, then the ablations for "
+                     f"{config['ablation_epochs']} epochs ({config['seeds']} seeds of the network and its twin), the "
+                     f"search's runner-up and CIFAR-100 at that length; {config['train_images']} / "
+                     f"{config['validation_images']} split, batch {config['batch_size']}, {config['precision']}")
+        lines = ["| method | CIFAR-10 | CIFAR-100 |", "|---|---|---|"]
+        lines += [f"| {method} (paper) | {c10:.2f} % | {c100:.2f} % |" for method, c10, c100 in paper.TABLE_4B]
+        if summary_ is None:
+            return lines + ["", f"Ours: not yet recorded in the reference profile `{profiles.REFERENCE}` "
+                            f"({plan_text}). It needs the finished search first; `python -m "
+                            f"spectral_lib.repro.table --profile {profiles.REFERENCE}` trains it part by part, "
+                            "resumably."]
+        for r in summary_["rows"]:
+            err = f"{100 * r['test_error']:.2f} +- {100 * r['test_error_se']:.2f} %"
+            cells = (err, "-") if r["dataset"] == "cifar10" else ("-", err)
+            lines.append(f"| {VARIANTS[r['variant']]} ({r['part']}, seed {r['seed']}, {r['epochs']} epochs, "
+                         f"{r['precision']}, {r['minutes']:.0f} min) | {cells[0]} | {cells[1]} |")
+        machines = "; ".join(sorted({r["machine"] for r in summary_["rows"]}))
+        return lines + ["", f"Profile `{summary_['profile']}` ({plan_text}), trained on {machines}; its verdicts "
+                        "are in the table of claims above."]
 
 
 experiment.register(Table())
