@@ -151,7 +151,7 @@ def run(profile: str, only=None, params=(), refresh_sources=False, train=False) 
         print(f"[{i}/{len(selected)}] {notebook.name} (profile {profile})", flush=True)
         reason = None if train or refresh_sources else exp.missing(profile)
         if reason:
-            print(f"    skipped: {reason}; or run the pipeline with --train", flush=True)
+            print(f"    skipped: {reason.rstrip('.')}; or run the pipeline with --train", flush=True)
             skipped.append(f"{notebook.name}: {reason}")
             continue
         parameters = _parameters(list(params), notebook)
