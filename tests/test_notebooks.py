@@ -1,6 +1,8 @@
 """The committed notebooks are clean smoke-profile runs; README numbers come from results/."""
 
+import ast
 import copy
+import importlib
 import json
 from pathlib import Path
 
@@ -16,6 +18,32 @@ NOTEBOOKS = pipeline.notebooks()  # the registered experiments'
 def test_every_notebook_belongs_to_a_registered_experiment():
     assert sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")) == NOTEBOOKS
     assert [e.name for e in experiment.registered()] == list(profiles.PROFILES)
+
+
+def _summary_calls(tree: ast.AST) -> dict[str, ast.Call]:
+    """The names a notebook assigns from a ``<module>.summary(...)`` call."""
+    return {target.id: node.value for node in ast.walk(tree) if isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Attribute)
+            and node.value.func.attr == "summary" for target in node.targets if isinstance(target, ast.Name)}
+
+
+@pytest.mark.parametrize("exp", experiment.registered(), ids=lambda e: e.name)
+def test_no_notebook_defines_a_results_format(exp):
+    """A notebook saves the summary its experiment's module builds (``<module>.summary(...)``), never a
+    dict of its own: the module owns the fields its schema checks."""
+    nb = nbformat.read(exp.notebook_path(), as_version=4)
+    tree = ast.parse("\n".join(c.source for c in nb.cells if c.cell_type == "code"))
+    saves = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and ast.unparse(n.func) == "results.save"]
+    built = _summary_calls(tree)
+    module = importlib.import_module(type(exp).__module__)
+    for call in saves:
+        value = call.args[2]
+        if isinstance(value, ast.Name):
+            assert value.id in built, f"{exp.notebook} saves {value.id}, which no `<module>.summary(...)` built"
+            value = built[value.id]
+        assert isinstance(value, ast.Call) and ast.unparse(value.func) == f"{module.__name__.split('.')[-1]}.summary", \
+            f"{exp.notebook} saves {ast.unparse(value)[:60]} instead of its module's summary(...)"
+    assert saves or exp.name == "06_search", f"{exp.notebook} saves no results"  # 06's search saves its own
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -10,6 +10,9 @@ An experiment is one figure or table of the paper: one notebook, one results fil
 - ``schema`` and ``fields``: the version and the top-level keys and types of its results summary,
   which :func:`results.save` checks on write and :func:`results.load` on read (a renamed key fails
   there, not after a full reference run);
+- in its module, ``summary(...)``: the results summary with exactly those fields, built from what its
+  notebook computed or from its recorded runs; the notebook saves that and defines no format of its own
+  (a test parses every notebook for it);
 - ``plan(profile)``: the runs it trains, each an entry ``{"run": settings, "epochs": int, ...}`` that
   :func:`spectral_lib.repro.runner.train_plan` trains or reuses;
 - ``missing(profile)``: why its notebook cannot be executed from recorded runs alone (``None`` when it

@@ -2,7 +2,41 @@
 
 from __future__ import annotations
 
+import numpy as np
+
+from spectral_lib import fourier
 from spectral_lib.repro import experiment, paper, verdicts
+
+
+def symmetry(height: int, width: int) -> dict:
+    """How the spectrum of a real ``height x width`` map splits: the counts of real-only, free
+    (complex) and determined (conjugate) entries, the real-only entries ``(u, v)``, and the degrees
+    of freedom ``real + 2 free``, which equal ``height * width``.
+
+    >>> symmetry(2, 3)["real_entries"], symmetry(2, 3)["degrees_of_freedom"]
+    ([(0, 0), (1, 0)], 6)
+    """
+    pattern = fourier.symmetry_pattern(height, width)
+    roles = {"real": fourier.REAL, "free": fourier.FREE, "determined": fourier.DETERMINED}
+    counts = {name: int(np.sum(pattern == role)) for name, role in roles.items()}
+    real_entries = [tuple(int(i) for i in e) for e in zip(*np.nonzero(pattern == fourier.REAL))]
+    return {**counts, "real_entries": real_entries, "degrees_of_freedom": counts["real"] + 2 * counts["free"]}
+
+
+def energy_share(image: np.ndarray, cycles: int) -> float:
+    """Share of the energy of ``image``'s unitary DFT at frequencies ``|u|, |v| <= cycles`` (per image)."""
+    energy = np.abs(np.fft.fft2(image, norm="ortho")) ** 2
+    k_u, k_v = (np.abs(np.fft.fftfreq(n, 1 / n)) for n in image.shape)
+    return float(energy[(k_u[:, None] <= cycles) & (k_v[None, :] <= cycles)].sum() / energy.sum())
+
+
+def summary(basis: np.ndarray, camera: np.ndarray, sizes: list[tuple[int, int]]) -> dict:
+    """The results summary: is ``basis`` (``[u, v, m, n]``) orthonormal, the share of the cameraman's
+    energy within 16 cycles (4 decimals), and :func:`symmetry` of each of ``sizes``."""
+    flat = basis.reshape(basis.shape[0] * basis.shape[1], -1)
+    return {"basis_orthonormal": bool(np.allclose(flat.conj() @ flat.T, np.eye(len(flat)))),
+            "camera_energy_share_within_16_cycles": round(energy_share(camera, 16), 4),
+            "symmetry": {f"{m}x{n}": symmetry(m, n) for m, n in sizes}}
 
 
 class Figure1(experiment.Experiment):

@@ -2,7 +2,30 @@
 
 from __future__ import annotations
 
+import numpy as np
+
+from spectral_lib import approximation
 from spectral_lib.repro import experiment, paper, verdicts
+
+
+def summary(photos: dict[str, np.ndarray], reductions: list[int]) -> dict:
+    """The results summary: for each of ``photos`` (``S x S x C``), the relative l2 error
+    ``||x - x_rec|| / ||x||`` of max pooling by ``k x k`` blocks and of spectral pooling to
+    ``S/k x S/k``, each reconstructed at full size, at every reduction ``r = k^2`` of ``reductions``
+    (4 decimals)."""
+    sizes = {photo.shape[0] for photo in photos.values()}
+    if len(sizes) != 1:
+        raise ValueError(f"`photos` must share one size, got sizes {sorted(sizes)}.")
+    size = sizes.pop()
+    errors = {}
+    for name, photo in photos.items():
+        x, ks = photo[None], [int(np.sqrt(r)) for r in reductions]
+        errors[name] = {
+            "max": [round(float(approximation.relative_error(x, approximation.block(x, k, "max"))[0]), 4) for k in ks],
+            "spectral": [round(float(approximation.relative_error(x, approximation.spectral(x, (size // k,) * 2))[0]), 4)
+                         for k in ks],
+        }
+    return {"image_size": size, "reductions": list(reductions), "relative_l2_error": errors}
 
 
 class Figure2(experiment.Experiment):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from spectral_lib import approximation
 from spectral_lib.repro import experiment, paper, verdicts
 
 DIGITS = 6  # significant digits of every stored error: what is compared across machines
@@ -20,14 +21,32 @@ def stored(value: float) -> float:
     return float(f"{value:.{DIGITS}g}")
 
 
-def curves(losses: dict) -> dict:
+def losses(batches: list[np.ndarray], size: int) -> dict:
+    """Per method, per fraction of values kept ``H W / size^2``, the per-image relative errors over
+    ``batches`` (lists of ``size x size`` images): spectral pooling to every output size up to 32 (else to
+    48 log-spaced sizes and the block sizes), max and average pooling by every block ``k x k`` leaving at
+    least 2 x 2."""
+    out = {"spectral": {}, "max": {}, "avg": {}}
+    blocks = [size // 2**i for i in range(1, 12) if size // 2**i >= 2]
+    sizes = range(1, size + 1) if size <= 32 else sorted(set(np.geomspace(1, size, 48).round().astype(int)) | set(blocks))
+    for s in sizes:
+        out["spectral"][s * s / size**2] = np.concatenate(
+            [approximation.relative_error(b, approximation.spectral(b, (s, s))) for b in batches])
+    for k in (size // b for b in blocks):
+        for method in ("max", "avg"):
+            out[method][1 / k**2] = np.concatenate(
+                [approximation.relative_error(b, approximation.block(b, k, method)) for b in batches])
+    return out
+
+
+def curves(errors: dict) -> dict:
     """Per method, the fractions kept and the mean, 10th and 90th percentile over images of the
-    per-image errors ``losses[method][fraction]``."""
+    per-image errors ``errors[method][fraction]`` (:func:`losses`)."""
     return {method: {"fraction": [stored(f) for f in by_f],
                      "mean": [stored(np.mean(v)) for v in by_f.values()],
                      "p10": [stored(np.percentile(v, 10)) for v in by_f.values()],
                      "p90": [stored(np.percentile(v, 90)) for v in by_f.values()]}
-            for method, by_f in losses.items()}
+            for method, by_f in errors.items()}
 
 
 def at_block_fractions(curve: dict) -> list[dict]:
@@ -35,6 +54,16 @@ def at_block_fractions(curve: dict) -> list[dict]:
     spectral = dict(zip(curve["spectral"]["fraction"], curve["spectral"]["mean"]))
     return [{"fraction": f, "spectral": spectral[f], "avg": a, "max": m}
             for f, m, a in zip(curve["max"]["fraction"], curve["max"]["mean"], curve["avg"]["mean"])]
+
+
+def summary(settings: dict, sets: dict[str, list[np.ndarray]]) -> dict:
+    """The results summary: the settings, the number of images of each of ``sets`` (``{title: batches}``,
+    all batches of a set of one size), their :func:`curves` and the means at the block fractions."""
+    found = {title: curves(losses(batches, batches[0].shape[1])) for title, batches in sets.items()}
+    return {"settings": {**settings, "photographs": list(settings["photographs"])},
+            "images": {title: sum(len(b) for b in batches) for title, batches in sets.items()},
+            "at_block_fractions": {title: at_block_fractions(curve) for title, curve in found.items()},
+            "curves": found}
 
 
 class Figure4a(experiment.Experiment):

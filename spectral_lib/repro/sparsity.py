@@ -43,6 +43,31 @@ def share_curve(weights, points: int = 200) -> tuple[np.ndarray, np.ndarray]:
     return f, np.interp(f * w.size, np.arange(w.size + 1), cumulative)
 
 
+def layers(state: dict) -> list[str]:
+    """The convolutions of a saved state (``"conv0/kernel"``, ``"conv0/m"``, ...): ``["conv0", ...]``."""
+    return sorted({key.split("/")[0] for key in state})
+
+
+def concentrations(trained: dict, initial: dict) -> dict:
+    """Per arm and convolution, the :func:`concentration` (:data:`SHARE`) of the parameters' energy at
+    initialization and after training, of Adam's ``|m|`` and of its ``v``; ``trained`` and ``initial``:
+    each arm's saved state (:func:`runs.snapshot_path`, :func:`runs.conv_state`)."""
+    def measures(t, start, layer):
+        return {"initial_energy": concentration(start[f"{layer}/params"] ** 2, SHARE),
+                "trained_energy": concentration(t[f"{layer}/params"] ** 2, SHARE),
+                "first_moment": concentration(np.abs(t[f"{layer}/m"]), SHARE),
+                "second_moment": concentration(t[f"{layer}/v"], SHARE)}
+
+    return {arm: {layer: measures(t, initial[arm], layer) for layer in layers(t)} for arm, t in trained.items()}
+
+
+def summary(settings: dict, pair: dict, trained: dict, initial: dict) -> dict:
+    """The results summary: the profile's ``settings``, the names of the two runs of ``pair`` (:func:`pair`),
+    :data:`SHARE` and their :func:`concentrations`."""
+    return {"settings": settings, "runs": {arm: runs.name(e["run"]) for arm, e in pair.items()}, "share": SHARE,
+            "concentration": concentrations(trained, initial)}
+
+
 def pair(profile: str) -> dict[str, dict]:
     """Figure 5's plan entries whose state Figure 3 reads, by parameterization; raises when the profile's
     ``epoch`` is not one of Figure 5's ``snapshot_epochs``."""

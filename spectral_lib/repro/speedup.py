@@ -230,6 +230,34 @@ def run_records(trained: list[dict]) -> list[dict]:
             for e in trained]
 
 
+def pick(trained: list[dict], role: str, parameterization: str, seed: int = 0, cell=("generic", 3)) -> dict:
+    """The record of one trained plan entry."""
+    return next(e["record"] for e in trained if e["role"] == role and e["cell"] == cell
+                and e["run"]["parameterization"] == parameterization and e["run"]["seed"] == seed)
+
+
+def controls(trained: list[dict], kernel_gaps: dict) -> dict:
+    """The controls of the results summary: the ``kernel_gaps`` (:func:`kernel_gap` per optimizer), the
+    largest difference between the SGD arms' test errors (with and without momentum), and the Adam
+    speed-up of seed 0 with the orthonormal and with the raw coefficients."""
+    def largest_difference(role):
+        a, b = (pick(trained, role, arm)["history"]["test_error"] for arm in ("spatial", "spectral"))
+        return float(np.max(np.abs(np.subtract(a, b))))
+
+    spatial = pick(trained, "adam", "spatial")
+    return {"kernel_gap": kernel_gaps,
+            "sgd_test_error_difference": {role: largest_difference(role) for role in ("sgd", "momentum")},
+            "adam_seed0_orthonormal": pair_speedup(spatial, pick(trained, "adam", "spectral")),
+            "adam_seed0_raw": pair_speedup(spatial, pick(trained, "adam-raw", "spectral"))}
+
+
+def summary(settings: dict, trained: list[dict], kernel_gaps: dict) -> dict:
+    """The results summary: the profile's ``settings``, every trained run (:func:`run_records`), the
+    speed-up :func:`table` of the Adam runs and the :func:`controls`."""
+    return {"settings": settings, "runs": run_records(trained),
+            "speedup": table([e for e in trained if e["role"] == "adam"]), "controls": controls(trained, kernel_gaps)}
+
+
 def cell_verdict(row: dict) -> verdicts.Verdict:
     """Claim 3 for one cell, from every seed's speed-up by both readings (the paper's and within noise).
 
