@@ -40,15 +40,24 @@ def versions() -> dict[str, str]:
 
 
 def cpu_model() -> str:
-    """The CPU's model name as the OS reports it (``/proc/cpuinfo`` on Linux), or ``"unknown CPU"``."""
+    """The CPU's model name as the OS reports it (``/proc/cpuinfo`` on Linux), with its family and model
+    numbers where given (a virtual machine may call several generations just "AMD EPYC": family 25
+    model 1 is Zen 3, model 17 Zen 4), or ``"unknown CPU"``."""
+    fields = {}
     try:
         with open("/proc/cpuinfo") as info:
             for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
+                if not line.strip():
+                    break  # the first processor's block only
+                key, _, value = line.partition(":")
+                fields.setdefault(key.strip(), value.strip())
     except OSError:
         pass
-    return platform.processor() or "unknown CPU"
+    if "model name" not in fields:
+        return platform.processor() or "unknown CPU"
+    numbers = "".join(f" {name} {fields[key]}" for name, key in (("family", "cpu family"), ("model", "model"))
+                      if key in fields)
+    return fields["model name"] + numbers
 
 
 FAST_BF16_FLAGS = ("amx_bf16", "avx512_bf16")  # the CPU features that make bfloat16 fast on a CPU
@@ -70,7 +79,9 @@ def cpu_flags() -> dict[str, bool]:
 
 
 def machine() -> str:
-    """This machine in words, for results files and the README: its CPU, since records made on
+    """This machine in words, for results files and the README: its CPU (with the flags of
+    :data:`FAST_BF16_FLAGS` it has, which decide whether bfloat16 is fast), since records made on
     machines of one size can differ several-fold in speed."""
-    return (f"{cpu_model()} ({platform.machine()}), {os.cpu_count()} cores, {platform.system()}, "
+    fast = [flag for flag, present in cpu_flags().items() if present and flag in FAST_BF16_FLAGS]
+    return (f"{cpu_model()} ({', '.join([platform.machine(), *fast])}), {os.cpu_count()} cores, {platform.system()}, "
             f"Python {platform.python_version()}")
