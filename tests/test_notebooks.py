@@ -68,8 +68,8 @@ def test_committed_notebook_is_clean(path):
 
 def test_readme_results_match_results_files():
     readme = (ROOT / "README.md").read_text()
-    assert report.readme_block(readme) == report.block(), "README is stale: run `python -m spectral_lib.repro.report`"
-    assert report.readme_block(readme, report.CHOICES_START, report.CHOICES_END) == report.choices_block()
+    for start, end, build in report.BLOCKS:
+        assert report.readme_block(readme, start, end) == build(), "stale: run `python -m spectral_lib.repro.report`"
 
 
 def test_committed_results_are_from_the_reference_profile():

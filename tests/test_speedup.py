@@ -119,3 +119,25 @@ def test_kernel_gap_separates_the_change_of_basis_from_round_off(optimizer, drif
     assert len(gaps["spectral"]) == len(gaps["round_off"]) == 3
     ratio = gaps["spectral"][0] / max(gaps["round_off"][0], 1e-7)
     assert (ratio > 10) if drifts_apart else (ratio < 10), gaps
+
+
+def test_a_recorded_kernel_gap_is_read_back_not_recomputed(tmp_path, monkeypatch):
+    # Round-off differs between CPUs: the notebook re-executed elsewhere must show the committed gaps.
+    monkeypatch.setattr(speedup.profiles, "project_root", lambda: tmp_path)
+    run = runs.settings(optimizer="sgd", learning_rate=0.01, batch_size=16, train_images=32, test_images=16)
+    monkeypatch.setattr(speedup, "kernel_gap", lambda run, steps, data_dir=None: {"spectral": [1e-6] * steps,
+                                                                                  "round_off": [2e-6] * steps})
+    first = speedup.recorded_kernel_gap(run, 3, "cpu")
+    path = speedup.kernel_gap_path(run, 3, "cpu")
+    assert path.parent == tmp_path / "results" / "runs" / "04_fig5" / "kernel_gap"
+
+    def retrained(*args, **kwargs):
+        raise AssertionError("a recorded gap was computed again")
+
+    monkeypatch.setattr(speedup, "kernel_gap", retrained)
+    again = speedup.recorded_kernel_gap(run, 3, "cpu")
+    assert again["gaps"] == first["gaps"] == {"spectral": [1e-6] * 3, "round_off": [2e-6] * 3}
+    assert again["machine"] == first["machine"] and again["steps"] == 3
+    with pytest.raises(ValueError, match="other settings"):
+        path.rename(speedup.kernel_gap_path(run, 4, "cpu"))
+        speedup.recorded_kernel_gap(run, 4, "cpu")

@@ -17,10 +17,12 @@ An experiment is one figure or table of the paper: one notebook, one results fil
   :func:`spectral_lib.repro.runner.train_plan` trains or reuses;
 - ``missing(profile)``: why its notebook cannot be executed from recorded runs alone (``None`` when it
   can), so ``make figures`` never starts hours of training unasked;
-- ``verdicts(summary)``: its claims about the paper, each a :class:`verdicts.Verdict` with the evidence
-  it rests on; ``readme_section(summary)``: its README section (``summary`` ``None`` when the
-  reference profile has not recorded it); ``readme_choices()``: its bullets of README's "choices
-  the paper leaves open", written from its settings so that they cannot drift from the code.
+- ``verdicts(summary)``: its claims about the paper, each a :class:`verdicts.Verdict` with the
+  evidence it rests on; ``describe(profile)``: what it computes or trains under a profile, in a few
+  words from its settings (README's table of profiles); ``readme_section(summary)``: its README
+  section (``summary`` ``None`` when the reference profile has not recorded it); ``readme_choices()``:
+  its bullets of README's "choices the paper leaves open", written from its settings so that they
+  cannot drift from the code.
 
 :func:`register` adds an experiment; :func:`registered` lists them in notebook order, after
 importing every module of :mod:`spectral_lib.repro` (a module that defines an experiment registers
@@ -57,6 +59,10 @@ class Experiment:
         if profile not in self.profiles:
             raise ValueError(f"`profile` must be one of {sorted(self.profiles)}, got profile={profile!r}.")
         return dict(self.profiles[profile])
+
+    def describe(self, profile: str) -> str:
+        """What it computes or trains under ``profile``, from its settings (by default the settings themselves)."""
+        return ", ".join(f"{key} {value}" for key, value in self.settings(profile).items()) or "no settings"
 
     def plan(self, profile: str) -> list[dict]:
         """The runs this experiment trains under ``profile`` (none by default)."""

@@ -46,6 +46,9 @@ class Figure1(experiment.Experiment):
     paper_item = "Figure 1"
     fields = {"basis_orthonormal": bool, "camera_energy_share_within_16_cycles": float, "symmetry": dict}
 
+    def describe(self, profile: str) -> str:
+        return "exact computations, the same in every profile"
+
     def verdicts(self, summary) -> list[verdicts.Verdict]:
         """Exact, so no noise: reproduced when every size's real-only entries are the paper's."""
         sym = summary["symmetry"]

@@ -7,6 +7,8 @@ import numpy as np
 from spectral_lib import approximation
 from spectral_lib.repro import experiment, paper, verdicts
 
+REDUCTIONS = tuple(4**i for i in range(1, 7))  # fractions of the values kept: 1/4 ... 1/4096
+
 
 def summary(photos: dict[str, np.ndarray], reductions: list[int]) -> dict:
     """The results summary: for each of ``photos`` (``S x S x C``), the relative l2 error
@@ -34,6 +36,10 @@ class Figure2(experiment.Experiment):
     title = "Figure 2: max pooling against spectral pooling"
     paper_item = "Figure 2"
     fields = {"image_size": int, "reductions": list, "relative_l2_error": dict}
+
+    def describe(self, profile: str) -> str:
+        size = self.settings(profile)["image_size"]
+        return f"two photographs at {size} x {size}, values kept 1/{REDUCTIONS[0]} to 1/{REDUCTIONS[-1]}"
 
     def verdicts(self, summary) -> list[verdicts.Verdict]:
         """The paper's qualitative claim, measured: the relative l2 error of every image at every

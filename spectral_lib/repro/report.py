@@ -1,10 +1,11 @@
-"""The README's results section, written from the reference results files only.
+"""The README's generated parts: the results section, from the reference results files only, and the
+table of profiles and the choices the paper leaves open, from the settings.
 
-``python -m spectral_lib.repro.report`` rewrites the part of README.md between the
-two markers below from every registered experiment (:mod:`spectral_lib.repro.experiment`):
-its rows of the table of claims, its section, and the benchmarks'. The pipeline does
-it after every reference run and a test fails when README.md and the results files
-disagree.
+``python -m spectral_lib.repro.report`` rewrites the parts of README.md between each pair of
+markers below (:data:`BLOCKS`) from every registered experiment (:mod:`spectral_lib.repro.experiment`):
+its rows of the table of claims, its section and the benchmarks'; what it runs in each profile; its
+choices. The pipeline does it after every reference run and a test fails when README.md and the
+results files or settings disagree.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ START = "<!-- results:start: written by `python -m spectral_lib.repro.report` fr
 END = "<!-- results:end -->"
 CHOICES_START = "<!-- choices:start: written by `python -m spectral_lib.repro.report` from the settings; do not edit by hand -->"
 CHOICES_END = "<!-- choices:end -->"
+PROFILES_START = "<!-- profiles:start: written by `python -m spectral_lib.repro.report` from the settings; do not edit by hand -->"
+PROFILES_END = "<!-- profiles:end -->"
 
 
 def _load(name: str) -> dict | None:
@@ -195,6 +198,19 @@ def choices_block() -> str:
     return "\n".join(lines + [CHOICES_END])
 
 
+def profiles_block() -> str:
+    """README's table of what every experiment computes or trains in each profile, from the settings."""
+    lines = [PROFILES_START, "| notebook | " + " | ".join(f"`{name}`" for name in profiles.NAMES) + " |",
+             "|---" * (len(profiles.NAMES) + 1) + "|"]
+    for exp in experiment.registered():
+        lines.append(f"| `{exp.notebook}` | " + " | ".join(exp.describe(name) for name in profiles.NAMES) + " |")
+    return "\n".join(lines + [PROFILES_END])
+
+
+BLOCKS = ((START, END, block), (CHOICES_START, CHOICES_END, choices_block),
+          (PROFILES_START, PROFILES_END, profiles_block))
+
+
 def readme_block(text: str, start: str = START, end: str = END) -> str:
     """The generated section between ``start`` and ``end`` currently in README text (empty if missing)."""
     if start not in text or end not in text:
@@ -205,11 +221,11 @@ def readme_block(text: str, start: str = START, end: str = END) -> str:
 def update_readme(path: Path | None = None) -> None:
     path = path or project_root() / "README.md"
     text = path.read_text()
-    for start, end, new in ((START, END, block()), (CHOICES_START, CHOICES_END, choices_block())):
+    for start, end, build in BLOCKS:
         current = readme_block(text, start, end)
         if not current:
             raise SystemExit(f"{path} has no markers {start!r} ... {end!r}")
-        text = text.replace(current, new)
+        text = text.replace(current, build())
     path.write_text(text)
 
 

@@ -333,6 +333,9 @@ class Search(experiment.Experiment):
     fields = {"config": dict, "paper_optimum": dict, "fixed": dict, "sampler": str, "pruner": str,
               "optuna_version": str, "trials": list, "best": (dict, type(None)), "best_at_bounds": dict}
 
+    def describe(self, profile: str) -> str:
+        return _describe(self.settings(profile))
+
     def missing(self, profile: str) -> str | None:
         recorded = results.load(EXPERIMENT, profile)
         trials = self.settings(profile)["trials"]

@@ -86,6 +86,10 @@ class Figure3(experiment.Experiment):
     paper_item = "Figure 3"
     fields = {"settings": dict, "runs": dict, "share": float, "concentration": dict}
 
+    def describe(self, profile: str) -> str:
+        epoch = self.settings(profile)["epoch"]
+        return f"trains nothing: Figure 5's Generic 3x3 Adam pair of seed 0 after epoch {epoch}"
+
     def missing(self, profile: str) -> str | None:
         epoch = self.settings(profile)["epoch"]
         absent = [arm for arm, e in pair(profile).items()

@@ -30,6 +30,8 @@ import numpy as np
 
 from spectral_lib import inputs
 from spectral_lib.repro import experiment, paper, profiles, runner, runs, verdicts
+from spectral_lib.repro.results import read_json, write_json
+from spectral_lib.utils import machine, versions
 
 ARCHITECTURES = {"generic": "Generic", "deep": "Deep", "spectral_pooling": "Sp. Pooling"}
 RECORD_KEYS = ("test_error", "test_loss", "train_loss", "train_error", "epoch_seconds", "wall_seconds")
@@ -219,6 +221,29 @@ def kernel_gap(run: dict, steps: int, data_dir=None) -> dict[str, list[float]]:
     return gaps
 
 
+def kernel_gap_path(run: dict, steps: int, profile: str):
+    """Where :func:`recorded_kernel_gap` keeps the gaps of ``run``: ``results/runs/04_fig5/kernel_gap/`` of
+    the profile's output root (committed for the reference profile), beside the run records."""
+    return runs.record_path(run, EXPERIMENT, profile).parent / "kernel_gap" / f"{runs.name(run)}-{steps}steps.json"
+
+
+def recorded_kernel_gap(run: dict, steps: int, profile: str, data_dir=None) -> dict:
+    """:func:`kernel_gap` as a record (``settings``, ``steps``, ``gaps``, ``machine``, ``versions``,
+    ``code_version``), written on first use and read back after: the gaps are float32 round-off, which
+    differs from one CPU to another, so executing the notebook again elsewhere reproduces the committed
+    numbers instead of that CPU's."""
+    path = kernel_gap_path(run, steps, profile)
+    if path.exists():
+        record = read_json(path)
+        if runs.settings(**record["settings"]) != run or record["steps"] != steps:
+            raise ValueError(f"{profiles.relative(path)} holds the gaps of other settings than its name says.")
+        return record
+    record = {"settings": run, "steps": steps, "gaps": kernel_gap(run, steps, data_dir), "machine": machine(),
+              "versions": versions(), "code_version": runs.code_version()}
+    write_json(path, record)
+    return record
+
+
 def run_records(trained: list[dict]) -> list[dict]:
     """The results file's ``runs``: each trained entry's cell, role, settings that vary, record name,
     machine, precision and per-epoch curves."""
@@ -236,22 +261,24 @@ def pick(trained: list[dict], role: str, parameterization: str, seed: int = 0, c
                 and e["run"]["parameterization"] == parameterization and e["run"]["seed"] == seed)
 
 
-def controls(trained: list[dict], kernel_gaps: dict) -> dict:
-    """The controls of the results summary: the ``kernel_gaps`` (:func:`kernel_gap` per optimizer), the
-    largest difference between the SGD arms' test errors (with and without momentum), and the Adam
-    speed-up of seed 0 with the orthonormal and with the raw coefficients."""
+def controls(trained: list[dict], kernel_gaps: dict[str, dict]) -> dict:
+    """The controls of the results summary: the gaps of ``kernel_gaps`` (:func:`recorded_kernel_gap` per
+    optimizer) and the machines that computed them, the largest difference between the SGD arms' test
+    errors (with and without momentum), and the Adam speed-up of seed 0 with the orthonormal and with the
+    raw coefficients."""
     def largest_difference(role):
         a, b = (pick(trained, role, arm)["history"]["test_error"] for arm in ("spatial", "spectral"))
         return float(np.max(np.abs(np.subtract(a, b))))
 
     spatial = pick(trained, "adam", "spatial")
-    return {"kernel_gap": kernel_gaps,
+    return {"kernel_gap": {label: r["gaps"] for label, r in kernel_gaps.items()},
+            "kernel_gap_machines": sorted({r["machine"] for r in kernel_gaps.values()}),
             "sgd_test_error_difference": {role: largest_difference(role) for role in ("sgd", "momentum")},
             "adam_seed0_orthonormal": pair_speedup(spatial, pick(trained, "adam", "spectral")),
             "adam_seed0_raw": pair_speedup(spatial, pick(trained, "adam-raw", "spectral"))}
 
 
-def summary(settings: dict, trained: list[dict], kernel_gaps: dict) -> dict:
+def summary(settings: dict, trained: list[dict], kernel_gaps: dict[str, dict]) -> dict:
     """The results summary: the profile's ``settings``, every trained run (:func:`run_records`), the
     speed-up :func:`table` of the Adam runs and the :func:`controls`."""
     return {"settings": settings, "runs": run_records(trained),
@@ -294,10 +321,23 @@ class Figure5(experiment.Experiment):
     notebook = "04_fig5_speedup_spectral_parameterization"
     title = "Figure 5: speed-up of the spectral parameterization"
     paper_item = "Figure 5"
+    schema = 2  # 2: the controls name the machines that computed the kernel gaps
     fields = {"settings": dict, "runs": list, "speedup": list, "controls": dict}
 
     def plan(self, profile: str) -> list[dict]:
         return plan(profile)
+
+    def describe(self, profile: str) -> str:
+        config = self.settings(profile)
+        groups = {}
+        for arch, c in config["cells"].items():
+            groups.setdefault(tuple(c.items()), []).append(ARCHITECTURES[arch])
+        cells = "; ".join(
+            f"{', '.join(names)}: {c['train_images']} training / {c['test_images']} test images, {c['epochs']} "
+            f"epochs, {c['seeds']} seed{'s' if c['seeds'] > 1 else ''}, batch {c['batch_size']}"
+            for c, names in ((dict(k), v) for k, v in groups.items()))
+        return (f"{len(plan(profile))} runs, filters {' and '.join(f'{k}x{k}' for k in config['kernel_sizes'])}; "
+                f"{cells}; controls {config['controls']['epochs']} epochs")
 
     def missing(self, profile: str) -> str | None:
         return runner.missing(self, profile, "spectral_lib.repro.speedup")
@@ -385,7 +425,9 @@ class Figure5(experiment.Experiment):
             "",
             f"Controls (Generic 3x3, seed 0). Relative l2 distance between the two arms' spatial kernels when "
             f"trained on the same batches, and between the spatial arm and a spatial copy started from the spectral "
-            f"arm's initial kernels (equal up to float32 round-off): {gaps}. Largest difference between the recorded "
+            f"arm's initial kernels (equal up to float32 round-off): {gaps} (computed on "
+            f"{'; '.join(c['kernel_gap_machines'])} and recorded in `results/runs/{self.name}/kernel_gap/`, as "
+            f"round-off differs between CPUs). Largest difference between the recorded "
             f"SGD arms' test errors: {sgd}. Adam with the raw half-plane coefficients (`orthonormal=False`): speed-up "
             f"{describe(c['adam_seed0_raw'])}, against {describe(c['adam_seed0_orthonormal'])} with the orthonormal ones.",
         ]

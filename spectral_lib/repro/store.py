@@ -48,12 +48,17 @@ def _git(*args: str) -> str:
     return done.stdout.strip()
 
 
+OUTPUTS = ("results", "figures")  # what the notebooks write: regenerating them leaves the code unchanged
+
+
 @functools.cache
 def code_version() -> str:
-    """The git commit of the checkout (``+changes`` when tracked files differ from it), else the version;
-    read once, by the first run this process records (nothing runs git at import)."""
+    """The git commit of the checkout (``+changes`` when tracked files other than the :data:`OUTPUTS`
+    differ from it), else the version; read once, by the first run this process records (nothing runs
+    git at import)."""
     try:
-        commit, changes = _git("rev-parse", "--short", "HEAD"), _git("status", "--porcelain", "--untracked-files=no")
+        commit = _git("rev-parse", "--short", "HEAD")
+        changes = _git("status", "--porcelain", "--untracked-files=no", "--", ".", *(f":!{o}" for o in OUTPUTS))
     except (OSError, subprocess.CalledProcessError):
         from spectral_lib import __version__
 

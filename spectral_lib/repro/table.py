@@ -293,13 +293,17 @@ class Table(experiment.Experiment):
             "unitary DFTs, which make each pooled map's mean grow by sqrt(MN/HW).",
         ]
 
+    def describe(self, profile: str) -> str:
+        config = self.settings(profile)
+        epochs = lambda n: f"{n} epoch{'s' if n != 1 else ''}"  # noqa: E731
+        return (f"the headline pair for {epochs(config['headline_epochs'])}, then the ablations for "
+                f"{epochs(config['ablation_epochs'])} ({config['seeds']} seeds of the network and its twin), the "
+                f"search's runner-up and CIFAR-100 at that length; {config['train_images']} / "
+                f"{config['validation_images']} split, batch {config['batch_size']}, {config['precision']}")
+
     def readme_section(self, summary_) -> list[str]:
         """README's section of the table (``summary_`` ``None``: not run in the reference profile)."""
-        config = self.settings(profiles.REFERENCE)
-        plan_text = (f"the headline pair for {config['headline_epochs']} epochs, then the ablations for "
-                     f"{config['ablation_epochs']} epochs ({config['seeds']} seeds of the network and its twin), the "
-                     f"search's runner-up and CIFAR-100 at that length; {config['train_images']} / "
-                     f"{config['validation_images']} split, batch {config['batch_size']}, {config['precision']}")
+        plan_text = self.describe(profiles.REFERENCE)
         lines = ["| method | CIFAR-10 | CIFAR-100 |", "|---|---|---|"]
         lines += [f"| {method} (paper) | {c10:.2f} % | {c100:.2f} % |" for method, c10, c100 in paper.TABLE_4B]
         if summary_ is None:
