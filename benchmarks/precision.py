@@ -11,7 +11,8 @@
    errors of the validation split, ``2 sqrt(2 p (1 - p) / n)``.
 
 bfloat16 is fast only where the CPU has AMX or AVX512-BF16; the CPU's flags are
-recorded beside the numbers. Writes ``results/benchmark_precision.json``.
+recorded beside the numbers. ``results/benchmark_precision.json`` keeps one entry
+per CPU (machine and flags): a run replaces this CPU's entry and keeps the others.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import numpy as np
 from spectral_lib import inputs, training
 from spectral_lib.repro import runs
 from spectral_lib.repro.profiles import project_root
-from spectral_lib.repro.results import write_json
+from spectral_lib.repro.results import read_json, write_json
 from spectral_lib.utils import cpu_flags, machine, versions
 
 PRECISIONS = ("float32", "mixed_bfloat16")
@@ -102,12 +103,16 @@ def main(argv=None) -> None:
     paired = paired_curves(args.train_images, args.validation_images, args.epochs)
     print(f"paired check: float32 {paired['float32']}, mixed_bfloat16 {paired['mixed_bfloat16']}, within two "
           f"standard errors: {paired['within_two_standard_errors']}", flush=True)
-    write_json(project_root() / "results" / "benchmark_precision.json", {
+    entry = {
         "machine": machine(), "cpu_flags": cpu_flags(), "versions": versions(), "steps": args.steps,
         "batch_size": runs.DEFAULTS["batch_size"], "seconds": round(time.perf_counter() - start, 1), "rows": rows,
         "paired": {"network": "max-pooling twin M = 3", "train_images": args.train_images,
                    "validation_images": args.validation_images, "epochs": args.epochs, **paired},
-    })
+    }
+    path = project_root() / "results" / "benchmark_precision.json"
+    others = [m for m in (read_json(path)["machines"] if path.exists() else [])
+              if (m["machine"], m["cpu_flags"]) != (entry["machine"], entry["cpu_flags"])]
+    write_json(path, {"machines": [*others, entry]})
 
 
 if __name__ == "__main__":

@@ -113,6 +113,13 @@ def test_a_finished_search_is_reused_and_a_fresh_storage_continues_it(tiny_searc
     with pytest.raises(ValueError, match="other settings"):
         search.search("smoke")
 
+    # README says a search is unfinished until its results file holds all its trials.
+    unfinished = {**first, "profile": "smoke", "config": {**TINY, "trials": 5}}
+    section = " ".join(search.Search().readme_section(unfinished))
+    assert "not finished: 3 of its 5 trials" in section
+    assert "(of 5, unfinished)" in search.Search().readme_items(unfinished)[0]
+    assert "not finished" not in " ".join(search.Search().readme_section({**first, "profile": "smoke"}))
+
 
 def test_a_trial_is_scored_by_its_last_epoch_not_its_best(monkeypatch):
     history = {"validation_error": [0.5, 0.3, 0.4], "wall_seconds": [1.0, 2.0, 3.0]}

@@ -138,6 +138,14 @@ def _harness(bench: dict) -> list[str]:
 
 
 def _precision(bench: dict) -> list[str]:
+    """One table per CPU of ``benchmarks/precision.py``'s entries."""
+    lines = []
+    for entry in bench["machines"]:
+        lines += _precision_on(entry) + [""]
+    return lines[:-1]
+
+
+def _precision_on(bench: dict) -> list[str]:
     flags = ", ".join(f"{k} {'yes' if v else 'no'}" for k, v in bench["cpu_flags"].items())
     lines = [
         f"`python benchmarks/precision.py` on {bench['machine']} ({flags}): `train_on_batch` throughput, batch "

@@ -351,9 +351,10 @@ class Search(experiment.Experiment):
         if best is None:
             return [f"| {self.paper_item} | `{self.notebook}` | sets up the table (not a claim) | - "
                     "| no complete trial |"]
-        h = best["hyperparameters"]
+        h, done, wanted = best["hyperparameters"], finished(summary), summary["config"]["trials"]
+        of = "" if done >= wanted else f" (of {wanted}, unfinished)"
         return [f"| {self.paper_item} | `{self.notebook}` | sets up the table (not a claim) | - | best of "
-                f"{finished(summary)} trials: validation error {100 * best['value']:.1f} % with M {h['num_layers']}, "
+                f"{done} trials{of}: validation error {100 * best['value']:.1f} % with M {h['num_layers']}, "
                 f"weight decay {h['weight_decay']:.2g}, learning rate {h['learning_rate']:.2g} (paper: M and weight "
                 f"decay not stated, learning rate {paper.OPTIMUM['learning_rate']}) |"]
 
@@ -366,9 +367,13 @@ class Search(experiment.Experiment):
         trials, best = found["trials"], found["best"]
         minutes = sum(t["train_seconds"] or 0 for t in trials) / 60
         machines = "; ".join(sorted({t["machine"] for t in trials if t["machine"]}))
-        lines = [f"Profile `{found['profile']}`, trained on {machines}: {finished(found)} finished trials "
+        done, wanted = finished(found), found["config"]["trials"]
+        progress = "" if done >= wanted else (
+            f" The search is not finished: {done} of its {wanted} trials, so its best trial is not yet the one the "
+            f"table trains; `python -m spectral_lib.repro.search --profile {found['profile']}` continues it.")
+        lines = [f"Profile `{found['profile']}`, trained on {machines}: {done} finished trials "
                  f"({sum(t['state'] == 'PRUNED' for t in trials)} pruned), {minutes:.0f} min of training "
-                 f"(`results/06_search.json`); {_describe(found['config'])}.", ""]
+                 f"(`results/06_search.json`); {_describe(found['config'])}.{progress}", ""]
         if best:
             lines += ["| hyperparameter | best trial | paper |", "|---|---|---|"]
             for key, value in best["hyperparameters"].items():
