@@ -4,7 +4,9 @@
    and spectral-pooling nets; Figure 4(b)'s spectral net at several depths, its
    max-pooling twin and the equal-size control), ``train_on_batch`` images per
    second in each precision on the same prepared batches, after one warm-up
-   step; the ratio bf16 / fp32 is measured in the same run.
+   step; the ratio bf16 / fp32 is measured in the same run. The 1-minute load
+   average before it starts is recorded: well above 0, other work shared the
+   cores and slowed both precisions.
 2. Accuracy: one run (the max-pooling twin, M = 3, on a real CIFAR-10 slice)
    trained in both precisions from the same seed on the same batches; the
    per-epoch validation errors should differ by less than two binomial standard
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import tempfile
 import time
 
@@ -93,7 +96,7 @@ def main(argv=None) -> None:
     parser.add_argument("--validation-images", type=int, default=2000, help="its validation images")
     parser.add_argument("--epochs", type=int, default=3, help="its epochs")
     args = parser.parse_args(argv)
-    start, rows = time.perf_counter(), []
+    start, rows, load = time.perf_counter(), [], os.getloadavg()[0]
     for label, settings in NETWORKS.items():
         speed = {p: throughput(runs.settings(**settings, precision=p), args.steps) for p in PRECISIONS}
         rows.append({"network": label, "settings": settings, **{f"{p}_images_per_s": v for p, v in speed.items()},
@@ -105,7 +108,8 @@ def main(argv=None) -> None:
           f"standard errors: {paired['within_two_standard_errors']}", flush=True)
     entry = {
         "machine": machine(), "cpu_flags": cpu_flags(), "versions": versions(), "steps": args.steps,
-        "batch_size": runs.DEFAULTS["batch_size"], "seconds": round(time.perf_counter() - start, 1), "rows": rows,
+        "batch_size": runs.DEFAULTS["batch_size"], "seconds": round(time.perf_counter() - start, 1),
+        "load_average_before": load, "rows": rows,
         "paired": {"network": "max-pooling twin M = 3", "train_images": args.train_images,
                    "validation_images": args.validation_images, "epochs": args.epochs, **paired},
     }

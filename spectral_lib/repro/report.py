@@ -147,9 +147,14 @@ def _precision(bench: dict) -> list[str]:
 
 def _precision_on(bench: dict) -> list[str]:
     flags = ", ".join(f"{k} {'yes' if v else 'no'}" for k, v in bench["cpu_flags"].items())
+    ratios = [r["ratio"] for r in bench["rows"]]
+    load = bench.get("load_average_before")  # recorded since the second CPU's entry
+    load = "" if load is None else (f" The 1-minute load average before it started was {load:.1f} (other work on the "
+                                    "cores; near 0 on an idle machine).")
     lines = [
         f"`python benchmarks/precision.py` on {bench['machine']} ({flags}): `train_on_batch` throughput, batch "
-        f"{bench['batch_size']}, {bench['steps']} timed steps each, both precisions in the same run.",
+        f"{bench['batch_size']}, {bench['steps']} timed steps each, both precisions in the same run; bf16 / fp32 "
+        f"from {min(ratios):.2f} to {max(ratios):.2f}.{load}",
         "",
         "| network | float32 (img/s) | mixed_bfloat16 (img/s) | bf16 / fp32 |",
         "|---|---|---|---|",
