@@ -121,6 +121,22 @@ def test_a_finished_search_is_reused_and_a_fresh_storage_continues_it(tiny_searc
     assert "not finished" not in " ".join(search.Search().readme_section({**first, "profile": "smoke"}))
 
 
+@pytest.mark.parametrize("fresh_storage", [False, True], ids=["restarted worker", "fresh storage"])
+def test_a_continued_search_does_not_repeat_its_random_start_up_trials(tiny_search, monkeypatch, fresh_storage):
+    # Still in the random start-up phase (5 random trials, 2 done): a worker that opens the study again, or a
+    # fresh storage seeded from the results file, must draw new points, not the ones its first process drew.
+    monkeypatch.setitem(profiles.PROFILES[search.EXPERIMENT], "smoke", {**TINY, "trials": 2, "startup_trials": 5,
+                                                                         "max_layers": 15})
+    first = search.search("smoke")
+    if fresh_storage:
+        (tiny_search / "runs/smoke/06_search/study.db").unlink()
+    monkeypatch.setitem(profiles.PROFILES[search.EXPERIMENT], "smoke", {**TINY, "trials": 4, "startup_trials": 5,
+                                                                         "max_layers": 15})
+    params = [t["params"] for t in search.search("smoke")["trials"]]
+    assert params[:2] == [t["params"] for t in first["trials"]]
+    assert params[2] not in params[:2] and params[3] not in params[:3], params
+
+
 def test_a_trial_is_scored_by_its_last_epoch_not_its_best(monkeypatch):
     history = {"validation_error": [0.5, 0.3, 0.4], "wall_seconds": [1.0, 2.0, 3.0]}
     monkeypatch.setattr(runs, "train", lambda *a, **k: {"history": history, "machine": "test machine"})

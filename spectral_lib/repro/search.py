@@ -170,13 +170,26 @@ def results_path(profile: str):
     return results.path(EXPERIMENT, profile)
 
 
-def open_study(config: dict, storage: str, *, worker=0, heartbeat_seconds=60, grace_seconds=180) -> optuna.Study:
-    """The study of ``config`` in ``storage``, created if new (name ``spectral-pooling-<dataset>``).
+def sampler(config: dict, worker: int, trials: int) -> optuna.samplers.TPESampler:
+    """The TPE sampler of a worker, seeded from ``(config["seed"], worker, trials)``, ``trials`` the number
+    of trials the study already holds: workers sharing a study need distinct ``worker`` numbers, and a
+    worker opening a study again (restarted, or on a fresh storage seeded from the results file) draws
+    on from where it is instead of repeating the random start-up trials it drew before."""
+    seed = int(np.random.SeedSequence([config["seed"], worker, trials]).generate_state(1)[0])
+    return optuna.samplers.TPESampler(seed=seed, n_startup_trials=config["startup_trials"], multivariate=True,
+                                      constant_liar=True)
 
-    The sampler is seeded from ``(config["seed"], worker)``: workers sharing a
-    study need distinct ``worker`` numbers, else their random start-up trials
-    would repeat each other's parameters.
-    """
+
+def reseed(study: optuna.Study, config: dict, worker: int) -> None:
+    """Give ``study`` the :func:`sampler` of ``worker`` for the trials it holds now."""
+    with warnings.catch_warnings():  # multivariate and constant_liar are marked experimental
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        study.sampler = sampler(config, worker, len(study.get_trials(deepcopy=False)))
+
+
+def open_study(config: dict, storage: str, *, worker=0, heartbeat_seconds=60, grace_seconds=180) -> optuna.Study:
+    """The study of ``config`` in ``storage``, created if new (name ``spectral-pooling-<dataset>``), with the
+    :func:`sampler` of ``worker`` for the trials it holds."""
     with warnings.catch_warnings():  # heartbeats and their retry callback are marked experimental
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         for attempt in range(STORAGE_ATTEMPTS):
@@ -193,13 +206,12 @@ def open_study(config: dict, storage: str, *, worker=0, heartbeat_seconds=60, gr
                 if attempt == STORAGE_ATTEMPTS - 1:
                     raise
                 time.sleep(1)
-        seed = int(np.random.SeedSequence([config["seed"], worker]).generate_state(1)[0])
-        sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=config["startup_trials"],
-                                             multivariate=True, constant_liar=True)
     pruner = optuna.pruners.HyperbandPruner(min_resource=config["min_epochs"], max_resource=config["epochs"],
                                             reduction_factor=3)
-    return optuna.create_study(storage=rdb, sampler=sampler, pruner=pruner, direction="minimize",
-                               study_name=f"spectral-pooling-{config['dataset']}", load_if_exists=True)
+    study = optuna.create_study(storage=rdb, pruner=pruner, direction="minimize",
+                                study_name=f"spectral-pooling-{config['dataset']}", load_if_exists=True)
+    reseed(study, config, worker)
+    return study
 
 
 def trials(study: optuna.Study, config: dict) -> list[dict]:
@@ -302,8 +314,8 @@ def search(profile: str, *, storage: str | None = None, worker=0, data_dir=None,
         return recorded
     study = open_study(config, storage or storage_url(profile), worker=worker,
                        heartbeat_seconds=heartbeat_seconds, grace_seconds=grace_seconds)
-    if recorded is not None:
-        restore(study, recorded["trials"], config)
+    if recorded is not None and restore(study, recorded["trials"], config):
+        reseed(study, config, worker)
 
     def save(study, trial):
         results.save(EXPERIMENT, profile, summary(study, config))
