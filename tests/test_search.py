@@ -119,6 +119,11 @@ def test_a_finished_search_is_reused_and_a_fresh_storage_continues_it(tiny_searc
     assert "not finished: 3 of its 5 trials" in section
     assert "(of 5, unfinished)" in search.Search().readme_items(unfinished)[0]
     assert "not finished" not in " ".join(search.Search().readme_section({**first, "profile": "smoke"}))
+    assert "distinct" not in section
+    ten_minutes = [{**t, "train_seconds": 600.0} for t in first["trials"]]
+    repeated = {**unfinished, "trials": [*ten_minutes, ten_minutes[0]]}  # a repeated run was trained once
+    section = " ".join(search.Search().readme_section(repeated))
+    assert "4 finished trials (0 pruned, 3 distinct settings), 30 min of training" in section
 
 
 @pytest.mark.parametrize("fresh_storage", [False, True], ids=["restarted worker", "fresh storage"])

@@ -377,14 +377,17 @@ class Search(experiment.Experiment):
             return [f"Not yet recorded in the reference profile `{profiles.REFERENCE}` ({_describe(config)}). "
                     f"`python -m spectral_lib.repro.search --profile {profiles.REFERENCE}` runs it, resumably."]
         trials, best = found["trials"], found["best"]
-        minutes = sum(t["train_seconds"] or 0 for t in trials) / 60
+        runs_trained = {t["run"]: t["train_seconds"] or 0 for t in trials if t["run"]}  # a repeated run trains once
+        minutes = sum(runs_trained.values()) / 60
         machines = "; ".join(sorted({t["machine"] for t in trials if t["machine"]}))
         done, wanted = finished(found), found["config"]["trials"]
+        settled = {t["run"] for t in trials if t["state"] in ("COMPLETE", "PRUNED")}
+        repeats = "" if len(settled) == done else f", {len(settled)} distinct setting{'s' if len(settled) > 1 else ''}"
         progress = "" if done >= wanted else (
             f" The search is not finished: {done} of its {wanted} trials, so its best trial is not yet the one the "
             f"table trains; `python -m spectral_lib.repro.search --profile {found['profile']}` continues it.")
         lines = [f"Profile `{found['profile']}`, trained on {machines}: {done} finished trials "
-                 f"({sum(t['state'] == 'PRUNED' for t in trials)} pruned), {minutes:.0f} min of training "
+                 f"({sum(t['state'] == 'PRUNED' for t in trials)} pruned{repeats}), {minutes:.0f} min of training "
                  f"(`results/06_search.json`); {_describe(found['config'])}.{progress}", ""]
         if best:
             lines += ["| hyperparameter | best trial | paper |", "|---|---|---|"]
