@@ -159,7 +159,7 @@ def _precision_on(bench: dict) -> list[str]:
         "| network | float32 (img/s) | mixed_bfloat16 (img/s) | bf16 / fp32 |",
         "|---|---|---|---|",
     ]
-    lines += [f"| {r['network']} | {r['float32_images_per_s']:.3g} | {r['mixed_bfloat16_images_per_s']:.3g} | "
+    lines += [f"| {r['network']} | {r['float32_images_per_s']:.4g} | {r['mixed_bfloat16_images_per_s']:.4g} | "
               f"{r['ratio']:.2f} |" for r in bench["rows"]]
     table = profiles.get("07_table4b", REFERENCE)
     images = table["headline_epochs"] * table["train_images"]
