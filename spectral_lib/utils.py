@@ -39,13 +39,14 @@ def versions() -> dict[str, str]:
     }
 
 
-def cpu_model() -> str:
-    """The CPU's model name as the OS reports it (``/proc/cpuinfo`` on Linux), with its family and model
-    numbers where given (a virtual machine may call several generations just "AMD EPYC": family 25
-    model 1 is Zen 3, model 17 Zen 4), or ``"unknown CPU"``."""
+CPUINFO = "/proc/cpuinfo"  # Linux's description of the CPU
+
+
+def _cpuinfo() -> dict[str, str]:
+    """The first processor's fields of :data:`CPUINFO` (empty where it cannot be read)."""
     fields = {}
     try:
-        with open("/proc/cpuinfo") as info:
+        with open(CPUINFO) as info:
             for line in info:
                 if not line.strip():
                     break  # the first processor's block only
@@ -53,6 +54,14 @@ def cpu_model() -> str:
                 fields.setdefault(key.strip(), value.strip())
     except OSError:
         pass
+    return fields
+
+
+def cpu_model() -> str:
+    """The CPU's model name as the OS reports it (:data:`CPUINFO` on Linux), with its family and model
+    numbers where given (a virtual machine may call several generations just "AMD EPYC": family 25
+    model 1 is Zen 3, model 17 Zen 4), or ``"unknown CPU"``."""
+    fields = _cpuinfo()
     if "model name" not in fields:
         return platform.processor() or "unknown CPU"
     numbers = "".join(f" {name} {fields[key]}" for name, key in (("family", "cpu family"), ("model", "model"))
@@ -64,17 +73,9 @@ FAST_BF16_FLAGS = ("amx_bf16", "avx512_bf16")  # the CPU features that make bflo
 
 
 def cpu_flags() -> dict[str, bool]:
-    """Whether the CPU has each of :data:`FAST_BF16_FLAGS` and AVX-512 (``/proc/cpuinfo``; all ``False``
-    where it cannot be read)."""
-    flags = set()
-    try:
-        with open("/proc/cpuinfo") as info:
-            for line in info:
-                if line.startswith("flags"):
-                    flags = set(line.split(":", 1)[1].split())
-                    break
-    except OSError:
-        pass
+    """Whether the CPU has each of :data:`FAST_BF16_FLAGS` and AVX-512 (all ``False`` where
+    :data:`CPUINFO` cannot be read)."""
+    flags = set(_cpuinfo().get("flags", "").split())
     return {flag: flag in flags for flag in (*FAST_BF16_FLAGS, "avx512f")}
 
 

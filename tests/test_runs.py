@@ -221,3 +221,28 @@ def test_code_version_marks_changed_code_but_not_regenerated_outputs(tmp_path, m
         versions.append(store.code_version())
     store.code_version.cache_clear()
     assert [v.endswith("+changes") for v in versions] == [False, False, True], versions
+
+
+ZEN4 = """processor\t: 0
+vendor_id\t: AuthenticAMD
+cpu family\t: 25
+model\t\t: 17
+model name\t: AMD EPYC
+flags\t\t: fpu avx2 avx512f avx512_bf16
+
+processor\t: 1
+model name\t: another CPU
+"""
+
+
+def test_machine_names_the_cpu_generation_and_its_fast_bfloat16_flags(tmp_path, monkeypatch):
+    # Two "AMD EPYC"s of different generations differ several-fold in bfloat16 speed: a record must tell them apart.
+    from spectral_lib import utils
+
+    (tmp_path / "cpuinfo").write_text(ZEN4)
+    monkeypatch.setattr(utils, "CPUINFO", str(tmp_path / "cpuinfo"))
+    assert utils.cpu_model() == "AMD EPYC family 25 model 17"
+    assert utils.cpu_flags() == {"amx_bf16": False, "avx512_bf16": True, "avx512f": True}
+    assert utils.machine().startswith("AMD EPYC family 25 model 17 (") and ", avx512_bf16), " in utils.machine()
+    monkeypatch.setattr(utils, "CPUINFO", str(tmp_path / "missing"))
+    assert utils.cpu_flags() == {"amx_bf16": False, "avx512_bf16": False, "avx512f": False}
