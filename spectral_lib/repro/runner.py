@@ -2,9 +2,9 @@
 
 An experiment's :meth:`~spectral_lib.repro.experiment.Experiment.plan` is a list of entries, each
 ``{"run": settings, "epochs": int}`` with optionally ``snapshot_epochs``, ``export`` (a ``.keras``
-path) and ``label`` (printed). ``python -m spectral_lib.repro.<module> --profile cpu`` trains an
-experiment's whole plan in order through :func:`main`, so long training can run in the background
-before the notebook is executed.
+path), ``progress`` (write its progress file every epoch) and ``label`` (printed).
+``python -m spectral_lib.repro.<module> --profile cpu`` trains an experiment's whole plan in order
+through :func:`main`, so long training can run in the background before the notebook is executed.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def train_plan(experiment, profile: str, entries: list[dict], data_dir=None, ver
         print(f"[{i}/{len(entries)}] {runs.name(entry['run'])}{label}, {entry['epochs']} epochs", flush=True)
         record = runs.train(entry["run"], entry["epochs"], experiment.name, profile, data_dir=data_dir,
                             snapshot_epochs=entry.get("snapshot_epochs", ()), export=entry.get("export"),
-                            verbose=verbose)
+                            report_progress=entry.get("progress", False), verbose=verbose)
         h = record["history"]
         evaluated = "validation_error" if "validation_error" in h else "test_error"
         final = f", final test error {record['final_test']['error']:.4f}" if "final_test" in record else ""

@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from spectral_lib import data, inputs, training
+from spectral_lib.repro import progress
 from spectral_lib.repro.build import build_model, convolutions, network
 from spectral_lib.repro.export import save_model, with_preprocessing
 from spectral_lib.repro.results import write_json
@@ -60,9 +61,10 @@ def datasets(run: dict, data_dir=None) -> dict[str, tuple[np.ndarray, np.ndarray
         out["test"] = (cifar.test.x[: run["test_images"]], cifar.test.y[: run["test_images"]])
     return out
 
+
 def train(
     run: dict, epochs: int, experiment: str, profile: str, *, data_dir=None, snapshot_epochs=(), export=None,
-    callbacks=(), verbose=0,
+    callbacks=(), report_progress=False, verbose=0,
 ) -> dict:
     """Train ``run`` for ``epochs`` epochs (reusing or resuming), record it, return its record.
 
@@ -75,7 +77,9 @@ def train(
     ``snapshot_epochs``: epochs after which :class:`Snapshot` saves the
     convolutions beside the record. ``export``: a ``.keras`` path where the
     trained model is saved :func:`with_preprocessing`. ``callbacks``: more Keras
-    callbacks, after the checkpoint of each epoch (the search's pruning).
+    callbacks, after the checkpoint of each epoch (the search's pruning). Each
+    stretch of training is one of the record's ``segments`` (:mod:`progress`);
+    ``report_progress`` also writes the run's progress file after every epoch.
     """
     run = settings(**run)
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
@@ -102,30 +106,27 @@ def train(
     )
     model = build_model(run)
     stem = record_path(run, experiment, profile).with_suffix("")
+    segments = progress.begin(run, folder, min(first, epochs), experiment, profile)
     training.fit(
         model, batches, epochs=epochs, run_dir=folder, steps_per_epoch=len(x) // run["batch_size"],
         validation_data=(inputs.standardize(splits[evaluated][0], mean, std), splits[evaluated][1]),
         validation_batch_size=1000,
-        callbacks=[Snapshot(stem, snapshot_epochs), *callbacks], shuffle=False, verbose=verbose,
+        callbacks=[progress.Progress(run, folder, segments, epochs, experiment, profile, evaluated,
+                                     report=report_progress),
+                   Snapshot(stem, snapshot_epochs), *callbacks],
+        shuffle=False, verbose=verbose,
     )
     if export is not None:
         save_model(with_preprocessing(model, mean, std), Path(export))
-    history = training.read_history(folder)
-    done = len(history["epoch"])
+    history = progress.history(folder, evaluated)
     record = {
         "name": name(run),
         "experiment": experiment,
         "profile": profile,
         "settings": run,
-        "epochs": done,
-        "history": {
-            "train_loss": history["loss"],
-            "train_error": [1 - a for a in history["accuracy"]],
-            f"{evaluated}_loss": history["val_loss"],
-            f"{evaluated}_error": [1 - a for a in history["val_accuracy"]],
-            "epoch_seconds": history["epoch_seconds"],
-            "wall_seconds": history["wall_seconds"],
-        },
+        "epochs": len(history["epoch_seconds"]),
+        "history": history,
+        "segments": [s for s in segments if s["last_epoch"] > s["first_epoch"] or s.get("lost")],
         "machine": machine(),
         "versions": versions(),
         "code_version": code_version(),
@@ -135,4 +136,5 @@ def train(
                                         batch_size=1000, verbose=0)
         record["final_test"] = {"loss": loss, "error": 1 - accuracy}
     write_json(record_path(run, experiment, profile), record)
+    progress.progress_path(run, experiment, profile).unlink(missing_ok=True)
     return load(run, epochs, experiment, profile)

@@ -1,0 +1,105 @@
+"""How far an unfinished run has got, written after every epoch, and the segments a run was trained in.
+
+A long run (Figure 4(b)'s 150 epochs take hours to days on a CPU) is trained in stretches, possibly
+on several machines and commits. Two files say how far it is:
+
+- ``<runs root>/.../<name>/segments.json`` (beside the checkpoint): one entry per stretch of training,
+  ``{"commit", "machine", "precision", "first_epoch", "last_epoch", "start"}``; a stretch starts at
+  the epoch the checkpoint resumes from (``start``: ``"resumed"`` or ``"fresh"``); a run whose
+  checkpoint is gone starts again at epoch 0 (``"restarted"``), and the stretches it lost are kept,
+  marked ``"lost": true``, from the committed progress file;
+- ``<output root>/results/runs/<experiment>/<name>.progress.json`` (committed for the reference
+  profile): the run's settings, its epochs so far of ``epochs_planned``, its curve so far, the segments,
+  images per second and training time; written atomically after every epoch, removed once the run's
+  record is written (the record carries the segments from then on).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+
+from spectral_lib import training
+from spectral_lib.repro.results import read_json, write_json
+from spectral_lib.repro.store import code_version, record_path
+from spectral_lib.utils import machine
+
+
+def progress_path(run: dict, experiment: str, profile: str) -> Path:
+    return record_path(run, experiment, profile).with_suffix(".progress.json")
+
+
+def history(run_dir: Path, evaluated: str) -> dict[str, list[float]]:
+    """The per-epoch curve of ``run_dir`` in a record's keys (``train_error``, ``<evaluated>_error``, ...)."""
+    h = training.read_history(run_dir)
+    if not h:
+        return {}
+    return {
+        "train_loss": h["loss"],
+        "train_error": [1 - a for a in h["accuracy"]],
+        f"{evaluated}_loss": h["val_loss"],
+        f"{evaluated}_error": [1 - a for a in h["val_accuracy"]],
+        "epoch_seconds": h["epoch_seconds"],
+        "wall_seconds": h["wall_seconds"],
+    }
+
+
+def begin(run: dict, run_dir: Path, first_epoch: int, experiment: str, profile: str) -> list[dict]:
+    """The run's segments with a new one starting after ``first_epoch`` (the checkpoint's epoch), saved.
+
+    Without a checkpoint (``first_epoch`` 0) but with a committed progress file of a run that got further,
+    the earlier segments are kept, marked lost, and the new one is ``"restarted"``.
+    """
+    path = Path(run_dir) / "segments.json"
+    segments = read_json(path)["segments"] if path.exists() and first_epoch else []
+    committed = progress_path(run, experiment, profile)
+    start = "resumed" if first_epoch else "fresh"
+    if not first_epoch and committed.exists():
+        earlier = read_json(committed)
+        if earlier["epochs"]:
+            segments = [{**s, "lost": True} for s in earlier["segments"]]
+            start = "restarted"
+    segments = [s for s in segments if s["last_epoch"] > s["first_epoch"] or s.get("lost")]  # drop empty ones
+    segments.append({"commit": code_version(), "machine": machine(), "precision": run["precision"],
+                     "first_epoch": first_epoch, "last_epoch": first_epoch, "start": start})
+    Path(run_dir).mkdir(parents=True, exist_ok=True)
+    write_json(path, {"segments": segments})
+    return segments
+
+
+def summary(h: dict, run: dict) -> dict:
+    """Images per second of training (the wall clock of an epoch includes its evaluation) and the total
+    training time of the curve ``h``."""
+    seconds = h["epoch_seconds"]
+    return {"images_per_second": run["train_images"] * len(seconds) / sum(seconds) if seconds else None,
+            "training_seconds": h["wall_seconds"][-1] if seconds else 0.0}
+
+
+class Progress(keras.callbacks.Callback):
+    """After every epoch: the current segment's last epoch in ``segments.json`` and, with ``report``, the
+    run's progress file (:func:`progress_path`), both written atomically."""
+
+    def __init__(self, run: dict, run_dir: Path, segments: list[dict], epochs: int, experiment: str,
+                 profile: str, evaluated: str, report: bool):
+        super().__init__()
+        self.run, self.run_dir, self.segments, self.epochs = run, Path(run_dir), segments, epochs
+        self.experiment, self.profile, self.evaluated, self.report = experiment, profile, evaluated, report
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.segments[-1]["last_epoch"] = epoch + 1
+        write_json(self.run_dir / "segments.json", {"segments": self.segments})
+        if not self.report:
+            return
+        h = history(self.run_dir, self.evaluated)
+        write_json(progress_path(self.run, self.experiment, self.profile), {
+            "name": self.run_dir.name, "experiment": self.experiment, "profile": self.profile,
+            "settings": self.run, "epochs_planned": self.epochs, "epochs": len(h["epoch_seconds"]),
+            "history": h, "segments": self.segments, **summary(h, self.run),
+        })
+
+
+def load(run: dict, experiment: str, profile: str) -> dict | None:
+    """The progress file of ``run`` (``None`` when there is none: not started, or finished)."""
+    path = progress_path(run, experiment, profile)
+    return read_json(path) if path.exists() else None
