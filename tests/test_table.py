@@ -1,5 +1,7 @@
-"""Figure 4(b)'s table: the planned runs, the exported model of raw images, and the committed reference model."""
+"""Figure 4(b)'s queue: its pinned runs, their settings, progress across kills and machines, the verdicts,
+the exported model of raw images, and the committed reference model."""
 
+import zipfile
 from pathlib import Path
 
 import keras
@@ -7,107 +9,205 @@ import numpy as np
 import pytest
 
 import spectral_lib  # noqa: F401  (registers the spectral layers for loading)
-from spectral_lib import data, inputs, models
-from spectral_lib.repro import paper, profiles, results, runs, search, table, verdicts
+from spectral_lib import data, inputs, models, training
+from spectral_lib.repro import paper, profiles, progress, runs, store, table, verdicts
 from spectral_lib.repro.results import read_json
 
 ROOT = Path(__file__).resolve().parent.parent
-BEST = {**paper.OPTIMUM, "num_layers": 3, "weight_decay": 5e-4, "learning_rate": 0.02, "search_trial": 7}
-RUNNER_UP = {**BEST, "num_layers": 4, "search_trial": 3}
+
+# The queue's runs in the reference profile, in training order. Runs are found by these names: a change
+# here orphans the checkpoints and records of runs in progress.
+QUEUE_NAMES = [
+    "spectral_pooling3x3-maxpool-spatial-sgd-momentum0.95-seed0-bf16-d328d7e2",
+    "spectral_pooling3x3-half-spatial-sgd-momentum0.95-seed0-bf16-07ed6cd5",
+    "spectral_pooling3x3-spatial-sgd-momentum0.95-seed0-bf16-e25b8dba",
+    "spectral_pooling3x3-maxpool-spatial-sgd-momentum0.95-seed1-bf16-c24763ad",
+    "spectral_pooling3x3-half-spatial-sgd-momentum0.95-seed1-bf16-5db73ecf",
+    "spectral_pooling3x3-spatial-sgd-momentum0.95-seed1-bf16-ea04c815",
+    "spectral_pooling3x3-nofd-spatial-sgd-momentum0.95-seed0-bf16-35869f4d",
+    "cifar100-spectral_pooling3x3-spatial-sgd-momentum0.95-seed0-bf16-ccb24750",
+    "cifar100-spectral_pooling3x3-maxpool-spatial-sgd-momentum0.95-seed0-bf16-7a4ad015",
+    "cifar100-spectral_pooling3x3-nofd-spatial-sgd-momentum0.95-seed0-bf16-c7c71794",
+]
 
 
-def test_the_plan_trains_the_headline_first_then_the_ablations_with_the_papers_schedule():
-    entries = table.plan("cpu", {"best": BEST, "runner_up": RUNNER_UP})
-    config = profiles.get(table.EXPERIMENT, "cpu")
-    assert [e["part"] for e in entries[:2]] == ["headline"] * 2
-    assert [e["variant"] for e in entries[:2]] == ["spectral_pooling", "max_pooling"]
-    assert config["headline_epochs"] == paper.EPOCHS == 150 and config["ablation_epochs"] >= 30
-    assert entries[0]["run"]["learning_rate_drops"] == paper.LEARNING_RATE_DROPS
+def test_the_queue_keeps_its_run_names_and_order():
+    entries = table.plan("cpu")
+    assert [runs.name(e["run"]) for e in entries] == QUEUE_NAMES
+    assert [(e["variant"], e["seed"]) for e in entries[:5]] == [
+        ("max_pooling", 0), ("spectral_half", 0), ("spectral_pooling", 0), ("max_pooling", 1), ("spectral_half", 1)]
+
+
+def test_every_queue_run_has_the_papers_schedule_and_settings():
+    entries = table.plan("cpu")
     for e in entries:
         run = e["run"]
-        assert run["optimizer"] == "sgd" and run["momentum"] == 0.95 and not run["augmentation"]
-        assert run["weight_decay"] == 5e-4 and run["learning_rate"] == 0.02 and run["dataset"] == e["dataset"]
-        assert run["num_layers"] == (4 if e["part"] == "ranking" else 3)
-        assert run["learning_rate_drops"] == search.paper_drops(e["epochs"])
-        assert e["epochs"] == (config["headline_epochs"] if e["part"] == "headline" else config["ablation_epochs"])
+        assert e["epochs"] == paper.EPOCHS == 150 and run["learning_rate_drops"] == paper.LEARNING_RATE_DROPS == (100, 140)
+        assert run["optimizer"] == "sgd" and run["momentum"] == 0.95 and run["learning_rate"] == 0.0088
+        assert (run["gamma"], run["num_layers"], run["weight_decay"]) == (0.85, 6, 5e-4) and not run["augmentation"]
         assert (run["train_images"], run["validation_images"], run["test_images"]) == (45000, 5000, 10000)
-        assert run["precision"] == config["precision"] and run["seed"] == e["seed"]
+        assert run["batch_size"] == 128 and run["precision"] == "mixed_bfloat16" and run["dataset"] == e["dataset"]
         fd = e["variant"] in ("spectral_pooling", "spectral_half")
         assert (run["alpha"], run["beta"]) == ((0.30, 0.15) if fd else (None, None))
         assert run["pooling"] == {"max_pooling": "max", "spectral_half": "spectral_half"}.get(e["variant"], "spectral")
-    ablations = {(e["variant"], e["seed"]) for e in entries if e["part"] == "ablations"}
-    assert ablations == {("spectral_pooling", 0), ("spectral_pooling", 1), ("max_pooling", 0), ("max_pooling", 1),
-                         ("no_frequency_dropout", 0), ("spectral_half", 0)}
-    assert {e["variant"] for e in entries if e["dataset"] == "cifar100"} >= {"spectral_pooling", "max_pooling"}
+        assert e["progress"]
     exports = [(e["part"], e["dataset"]) for e in entries if e["export"]]
     assert exports == [("headline", "cifar10"), ("cifar100", "cifar100")]
-    assert len({runs.name(e["run"]) for e in entries}) == len(entries)
 
 
-def test_the_table_needs_the_finished_search(tmp_path, monkeypatch):
+def test_the_searchs_best_gets_its_own_run_only_when_it_differs():
+    assert len(table.plan("cpu", {**table.NETWORK, "search_trial": 3})) == len(QUEUE_NAMES)
+    entries = table.plan("cpu", {**table.NETWORK, "num_layers": 5, "search_trial": 3})
+    assert [runs.name(e["run"]) for e in entries[:-1]] == QUEUE_NAMES
+    assert (entries[-1]["part"], entries[-1]["run"]["num_layers"], entries[-1]["search_trial"]) == ("searched", 5, 3)
+
+
+@pytest.fixture
+def tiny(tmp_path, monkeypatch):
+    """A project root and a runs root in tmp_path, and random CIFAR-like images for a tiny run."""
     monkeypatch.setattr(profiles, "project_root", lambda: tmp_path)
-    with pytest.raises(RuntimeError, match="search is not finished .*missing.*run notebook 06 first"):
-        table.hyperparameters("smoke")
-    config = profiles.get(search.EXPERIMENT, "smoke")
-    trial = {"state": "COMPLETE", "number": 0, "value": 0.5, "hyperparameters": BEST}
-
-    def summary(trials):
-        return {"config": config, "paper_optimum": paper.OPTIMUM, "fixed": search.fixed(config), "sampler": "TPE",
-                "pruner": "Hyperband", "optuna_version": "4", "trials": trials, "best": None, "best_at_bounds": {}}
-
-    results.save(search.EXPERIMENT, "smoke", summary([trial]))
-    with pytest.raises(RuntimeError, match=f"1 of {config['trials']} trials"):
-        table.hyperparameters("smoke")
-    trials = [{**trial, "number": i, "value": v} for i, v in enumerate([0.5, 0.3, 0.4])]
-    results.save(search.EXPERIMENT, "smoke", summary(trials))
-    chosen = table.hyperparameters("smoke")
-    assert (chosen["best"]["search_trial"], chosen["runner_up"]["search_trial"]) == (1, 2)
+    monkeypatch.setenv("SPECTRAL_CNN_RUNS", str(tmp_path / "checkpoints"))
+    rng = np.random.default_rng(0)
+    x, xv = (rng.integers(0, 256, (n, 32, 32, 3), dtype=np.uint8) for n in (32, 16))
+    y, yv = rng.integers(0, 10, 32), rng.integers(0, 10, 16)
+    monkeypatch.setattr(runs, "datasets", lambda run, data_dir=None: {"train": (x, y), "validation": (xv, yv),
+                                                                     "test": (xv, yv)})
+    return runs.settings(batch_size=16, train_images=32, validation_images=16, test_images=16)
 
 
-def _row(part, variant, error, seed=0, train=0.1, validation=0.12, dataset="cifar10"):
-    return {"part": part, "dataset": dataset, "variant": variant, "seed": seed, "search_trial": 7,
-            "test_error": error, "train_error": train, "validation_error": validation, "test_images": 10000}
+class Killed(Exception):
+    pass
 
 
-def test_verdicts_follow_the_evidence():
-    config = profiles.get(table.EXPERIMENT, "cpu")
-    one_seed = [_row("ablations", "spectral_pooling", 0.20), _row("ablations", "max_pooling", 0.25)]
-    by_claim = {v.claim: v for v in table.judge(one_seed, config, 7)}
-    pair = next(v for c, v in by_claim.items() if "twin" in c and "30 epochs" in c)
-    assert pair.verdict == verdicts.INCONCLUSIVE and "one seed" in pair.evidence  # 5 points, but one seed
-    assert next(v for c, v in by_claim.items() if "CIFAR-10 test error" in c).verdict == verdicts.NOT_TESTED
-    two = one_seed + [_row("ablations", "spectral_pooling", 0.21, seed=1), _row("ablations", "max_pooling", 0.26, seed=1)]
-    pair = next(v for v in table.judge(two, config, 7) if "twin" in v.claim and "30 epochs" in v.claim)
-    assert pair.verdict == verdicts.REPRODUCED
-    close = one_seed[:1] + [_row("ablations", "max_pooling", 0.205), _row("ablations", "spectral_pooling", 0.21, seed=1),
-                            _row("ablations", "max_pooling", 0.26, seed=1)]
-    pair = next(v for v in table.judge(close, config, 7) if "twin" in v.claim and "30 epochs" in v.claim)
-    assert pair.verdict == verdicts.INCONCLUSIVE  # seed 0 differs by 0.5 points, within 2 standard errors
-    no_overfit = one_seed + [_row("ablations", "no_frequency_dropout", 0.22, train=0.18, validation=0.21)]
-    assert table.frequency_dropout(no_overfit, 10000, 7).verdict == verdicts.NOT_TESTED
-    overfit = one_seed + [_row("ablations", "no_frequency_dropout", 0.22, train=0.01, validation=0.21)]
-    assert table.frequency_dropout(overfit, 10000, 7).verdict == verdicts.INCONCLUSIVE  # one seed
+def _kill_after(monkeypatch, last):
+    def kill(self, epoch, logs=None):
+        if epoch + 1 == last:
+            raise Killed
+    monkeypatch.setattr(runs.Snapshot, "on_epoch_end", kill)
 
 
-def test_the_exported_model_takes_raw_images_and_survives_a_reload(tmp_path):
+def test_a_killed_run_leaves_its_progress_and_resumes_on_another_commit_as_a_new_segment(tiny, monkeypatch):
+    with monkeypatch.context() as m:
+        _kill_after(m, 2)
+        m.setattr(progress, "code_version", lambda: "aaaaaaa")
+        with pytest.raises(Killed):
+            runs.train(tiny, 3, "99_q", "smoke", report_progress=True)
+    partial = progress.load(tiny, "99_q", "smoke")
+    assert (partial["epochs"], partial["epochs_planned"], len(partial["history"]["validation_error"])) == (2, 3, 2)
+    assert [(s["commit"], s["first_epoch"], s["last_epoch"], s["start"]) for s in partial["segments"]] == \
+        [("aaaaaaa", 0, 2, "fresh")]
+    assert partial["images_per_second"] > 0 and partial["training_seconds"] == partial["history"]["wall_seconds"][-1]
+    monkeypatch.setattr(progress, "code_version", lambda: "bbbbbbb")
+    record = runs.train(tiny, 3, "99_q", "smoke", report_progress=True)
+    assert [(s["commit"], s["first_epoch"], s["last_epoch"], s["start"]) for s in record["segments"]] == \
+        [("aaaaaaa", 0, 2, "fresh"), ("bbbbbbb", 2, 3, "resumed")]
+    assert record["history"]["validation_error"][:2] == partial["history"]["validation_error"]
+    assert progress.load(tiny, "99_q", "smoke") is None  # the record carries it from now on
+
+
+def test_a_run_whose_checkpoint_is_gone_starts_again_and_says_so(tiny, monkeypatch):
+    with monkeypatch.context() as m:
+        _kill_after(m, 2)
+        with pytest.raises(Killed):
+            runs.train(tiny, 3, "99_l", "smoke", report_progress=True)
+    folder = runs.run_dir(tiny, "99_l", "smoke")
+    assert training.finished_epochs(folder) == 2
+    for path in sorted(folder.rglob("*"), reverse=True):  # another machine: the committed progress file only
+        path.rmdir() if path.is_dir() else path.unlink()
+    record = runs.train(tiny, 3, "99_l", "smoke", report_progress=True)
+    lost, again = record["segments"]
+    assert (lost["first_epoch"], lost["last_epoch"], lost["lost"]) == (0, 2, True)
+    assert (again["first_epoch"], again["last_epoch"], again["start"]) == (0, 3, "restarted")
+    assert record["epochs"] == len(record["history"]["validation_error"]) == 3
+
+
+def _row(variant, error, seed=0, part=None, status="finished", epochs=150, dataset="cifar10"):
+    part = part or {"max_pooling": "twin", "spectral_half": "control", "spectral_pooling": "headline"}[variant]
+    return {"part": part, "dataset": dataset, "variant": variant, "seed": seed, "status": status,
+            "test_error": error if status == "finished" else None, "test_images": 10000, "epochs": epochs,
+            "epochs_planned": 150}
+
+
+def _by_claim(rows, epochs=150):
+    """The verdicts of ``rows`` by the paper's number or the compared network: "8.6", "31.6", "twin", "control"."""
+    keys = ("8.6", "31.6", "control", "twin")
+    return {next(k for k in keys if k in v.claim): v for v in table.judge(rows, epochs)}
+
+
+def test_an_unfinished_or_short_run_has_not_tested_the_claims():
+    rows = [_row("max_pooling", 0.2), _row("spectral_pooling", None, status="in progress", epochs=57)]
+    judged = _by_claim(rows)
+    assert judged["twin"].verdict == verdicts.NOT_TESTED and "epoch 57 of 150" in judged["twin"].evidence
+    assert judged["8.6"].verdict == verdicts.NOT_TESTED
+    short = _by_claim([_row("max_pooling", 0.2), _row("spectral_pooling", 0.15)], epochs=2)
+    assert all(v.verdict == verdicts.NOT_TESTED for v in short.values())
+
+
+def test_a_single_headline_seed_is_judged_against_the_seed_spread_of_the_cheaper_networks():
+    rows = [_row("max_pooling", 0.20), _row("spectral_half", 0.18), _row("spectral_pooling", 0.12)]
+    judged = _by_claim(rows)
+    assert judged["twin"].verdict == verdicts.INCONCLUSIVE and "no seed spread" in judged["twin"].evidence
+    spread = rows + [_row("max_pooling", 0.21, seed=1), _row("spectral_half", 0.17, seed=1)]
+    judged = _by_claim(spread)
+    assert table.spread(spread)[1] == 2 and round(table.spread(spread)[0], 4) == 0.0071  # sqrt((2 * 0.005^2) * 2 / 2)
+    assert judged["twin"].verdict == verdicts.REPRODUCED  # 8.5 points against a noise of about 1
+    assert judged["control"].verdict == verdicts.REPRODUCED
+    assert judged["8.6"].verdict == verdicts.NOT_REPRODUCED and "+3.40" in judged["8.6"].evidence
+    wide = rows + [_row("max_pooling", 0.30, seed=1), _row("spectral_half", 0.08, seed=1)]
+    assert _by_claim(wide)["twin"].verdict == verdicts.INCONCLUSIVE  # a spread of 7 points swamps the gap
+
+
+def test_lower_error_and_at_most_target_on_hand_computed_cases():
+    se = verdicts.standard_error(0.1, 10000)  # 0.003
+    assert verdicts.difference_se(0.1, 0.1, 10000) == pytest.approx(se * 2**0.5)  # in quadrature, not summed
+    spread = (0.0, 5)
+    # A gap of 1.5 standard errors of the difference is within the noise; 2.5 is beyond it.
+    for k, verdict in ((1.5, verdicts.INCONCLUSIVE), (2.5, verdicts.REPRODUCED)):
+        gap = k * se * 2**0.5
+        assert verdicts.lower_error("c", [0.1], [0.1 + gap], 10000, spread).verdict == verdict
+    # Seeds that disagree in sign average out: inconclusive, not reproduced by the seed in favour.
+    assert verdicts.lower_error("c", [0.10, 0.14], [0.13, 0.11], 10000, (0.02, 2)).verdict == verdicts.INCONCLUSIVE
+    # Just above the target but within the noise of both errors: reproduced; far above: not.
+    assert verdicts.at_most_target("c", [0.093], 0.086, 10000, spread).verdict == verdicts.REPRODUCED
+    assert verdicts.at_most_target("c", [0.10], 0.086, 10000, spread).verdict == verdicts.NOT_REPRODUCED
+    assert verdicts.at_most_target("c", [0.10], 0.086, 10000, None).verdict == verdicts.INCONCLUSIVE  # one seed
+
+
+def test_the_exported_model_takes_raw_images_survives_a_reload_and_leaves_the_optimizer_behind(tmp_path):
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, (8, 32, 32, 3), dtype=np.uint8)
     mean, std = inputs.channel_stats(images)
     net = models.spectral_pooling_net(num_layers=2, alpha=0.3, beta=0.15)
+    net.compile(optimizer=keras.optimizers.SGD(momentum=0.9), loss="sparse_categorical_crossentropy")
+    net.fit(inputs.standardize(images, mean, std), np.arange(8) % 10, verbose=0)  # momentum state exists
     expected = net(inputs.standardize(images, mean, std), training=False).numpy()
     path = runs.save_model(runs.with_preprocessing(net, mean, std), tmp_path / "model.keras")
     loaded = keras.saving.load_model(path)
     np.testing.assert_allclose(loaded.predict(images.astype("float32"), verbose=0), expected, rtol=1e-4, atol=1e-5)
     assert not list(tmp_path.glob(".*tmp*"))  # written atomically
+    with zipfile.ZipFile(path) as archive:
+        weights = archive.getinfo("model.weights.h5").file_size
+    assert weights < 1.1 * 4 * net.count_params()  # float32 weights only, no momentum buffers
+
+
+def test_every_committed_progress_file_names_its_run_and_its_segments():
+    for path in sorted((ROOT / "results" / "runs" / table.EXPERIMENT).glob("*.progress.json")):
+        partial = read_json(path)
+        assert path.name == f"{runs.name(runs.settings(**partial['settings']))}.progress.json" == f"{partial['name']}.progress.json"
+        assert not store.record_path(partial["settings"], table.EXPERIMENT, "cpu").exists(), "finished, yet in progress"
+        kept = [s for s in partial["segments"] if not s.get("lost")]
+        assert sum(s["last_epoch"] - s["first_epoch"] for s in kept) == partial["epochs"] < partial["epochs_planned"]
+        assert all(not s["commit"].endswith("+changes") and "cores" in s["machine"] for s in partial["segments"])
 
 
 REFERENCE = ROOT / "results" / f"{table.EXPERIMENT}.json"
+REFERENCES = read_json(REFERENCE)["reference_models"] if REFERENCE.exists() else {}
 
 
-@pytest.mark.skipif(not REFERENCE.exists(), reason="the cpu profile of 07 has not been run yet")
-@pytest.mark.parametrize("dataset", table.DATASETS)
+@pytest.mark.skipif(not REFERENCES, reason="no reference model of 07 is recorded yet")
+@pytest.mark.parametrize("dataset", sorted(REFERENCES))
 def test_the_committed_reference_models_give_their_recorded_test_errors(dataset):
-    reference = read_json(REFERENCE)["reference_models"][dataset]
+    reference = REFERENCES[dataset]
     path = ROOT / reference["path"]
     assert path.stat().st_size < 12 * 2**20
     model = keras.saving.load_model(path)

@@ -2,7 +2,8 @@
 
 The notebooks are those of the registered experiments (:mod:`spectral_lib.repro.experiment`).
 One whose runs are not all recorded is skipped, with the command that trains them, unless
-``--train`` is given: regenerating the figures never starts hours of training unasked.
+``--train`` is given, which trains every run of a notebook's plan before executing it: regenerating
+the figures never starts hours of training unasked.
 Each notebook is executed with ``profile=<profile>``; the
 executed copy goes to ``<output root>/results/notebooks/``, figures to
 ``<output root>/figures/`` and numbers to ``<output root>/results/``, where the
@@ -31,7 +32,7 @@ from pathlib import Path
 
 import nbformat
 
-from spectral_lib.repro import experiment, profiles, report
+from spectral_lib.repro import experiment, profiles, report, runner
 from spectral_lib.repro.results import read_json, write_json
 from spectral_lib.utils import machine
 
@@ -154,6 +155,8 @@ def run(profile: str, only=None, params=(), refresh_sources=False, train=False) 
             print(f"    skipped: {reason.rstrip('.')}; or run the pipeline with --train", flush=True)
             skipped.append(f"{notebook.name}: {reason}")
             continue
+        if train and exp.plan(profile):
+            runner.train_plan(exp, profile, exp.plan(profile), verbose=2)  # before the notebook, which reuses it
         parameters = _parameters(list(params), notebook)
         log = profiles.project_root() / "runs" / "logs" / profile / f"{notebook.stem}.stderr.log"
         if refresh_sources:

@@ -100,15 +100,17 @@ PROFILES: dict[str, dict[str, dict]] = {
     # `epochs` on the first `train_images` with the last `validation_images` of the training set held
     # out and evaluated every epoch, tested once at the end on the first `test_images`, in `precision`,
     # the learning rate divided by 10 at 2/3 and 14/15 of the epochs (100 and 140 of 150).
+    # `notebook_trains`: notebook 07 trains the queue itself (seconds); otherwise it reads the records and
+    # progress files that `python -m spectral_lib.repro.table` (or `make figures TRAIN=1 ONLY=07`) writes.
     "07_table4b": {
         "smoke": {"train_images": 64, "validation_images": 32, "test_images": 64, "batch_size": 32,
-                  "precision": "float32", "epochs": 2, "runs": 5},
+                  "precision": "float32", "epochs": 2, "runs": 5, "notebook_trains": True},
         # The paper's schedule on its 45 000 / 5 000 split. On a 2-core CPU with AMX-BF16 (the M = 6 net at
         # about 400 images/s in bfloat16, its twin about 2000) the five CIFAR-10 runs take about 15 h.
         "cpu": {"train_images": 45000, "validation_images": 5000, "test_images": 10000, "batch_size": 128,
-                "precision": "mixed_bfloat16", "epochs": 150, "runs": 10},
+                "precision": "mixed_bfloat16", "epochs": 150, "runs": 10, "notebook_trains": False},
         "paper": {"train_images": 45000, "validation_images": 5000, "test_images": 10000, "batch_size": 128,
-                  "precision": "mixed_bfloat16", "epochs": 150, "runs": 10},
+                  "precision": "mixed_bfloat16", "epochs": 150, "runs": 10, "notebook_trains": False},
     },
 }
 

@@ -162,11 +162,11 @@ def _precision_on(bench: dict) -> list[str]:
     lines += [f"| {r['network']} | {r['float32_images_per_s']:.4g} | {r['mixed_bfloat16_images_per_s']:.4g} | "
               f"{r['ratio']:.2f} |" for r in bench["rows"]]
     table = profiles.get("07_table4b", REFERENCE)
-    images = table["headline_epochs"] * table["train_images"]
+    images = table["epochs"] * table["train_images"]
     cost = "; ".join(f"{r['network']}: {images / r['float32_images_per_s'] / 3600:.0f} h in float32, "
                      f"{images / r['mixed_bfloat16_images_per_s'] / 3600:.0f} h in mixed_bfloat16"
                      for r in bench["rows"] if "Figure 4(b)" in r["network"] or "twin" in r["network"])
-    lines += ["", f"At these speeds one {table['headline_epochs']}-epoch run of the reference profile's Figure 4(b) "
+    lines += ["", f"At these speeds one {table['epochs']}-epoch run of the reference profile's Figure 4(b) "
               f"headline ({table['train_images']} images an epoch, training only) takes: {cost}."]
     p = bench["paired"]
     curves = "; ".join(f"epoch {i + 1}: {100 * a:.1f} / {100 * b:.1f} % (2 s.e. {100 * s:.1f})" for i, (a, b, s) in

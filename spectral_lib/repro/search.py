@@ -358,15 +358,15 @@ class Search(experiment.Experiment):
                 f"spectral_lib.repro.search --profile {profile}` runs the rest (resumably)")
 
     def readme_items(self, summary) -> list[str]:
-        """The search sets up the table and checks no claim: one row with its choice."""
+        """The search checks no claim: one row with its choice."""
         best = summary["best"]
         if best is None:
-            return [f"| {self.paper_item} | `{self.notebook}` | sets up the table (not a claim) | - "
+            return [f"| {self.paper_item} | `{self.notebook}` | proposes a setting for the table (not a claim) | - "
                     "| no complete trial |"]
         h, done, wanted = best["hyperparameters"], finished(summary), summary["config"]["trials"]
         of = "" if done >= wanted else f" (of {wanted}, unfinished)"
-        return [f"| {self.paper_item} | `{self.notebook}` | sets up the table (not a claim) | - | best of "
-                f"{done} trials{of}: validation error {100 * best['value']:.1f} % with M {h['num_layers']}, "
+        return [f"| {self.paper_item} | `{self.notebook}` | proposes a setting for the table (not a claim) | - | "
+                f"best of {done} trials{of}: validation error {100 * best['value']:.1f} % with M {h['num_layers']}, "
                 f"weight decay {h['weight_decay']:.2g}, learning rate {h['learning_rate']:.2g} (paper: M and weight "
                 f"decay not stated, learning rate {paper.OPTIMUM['learning_rate']}) |"]
 
@@ -384,8 +384,9 @@ class Search(experiment.Experiment):
         settled = {t["run"] for t in trials if t["state"] in ("COMPLETE", "PRUNED")}
         repeats = "" if len(settled) == done else f", {len(settled)} distinct setting{'s' if len(settled) > 1 else ''}"
         progress = "" if done >= wanted else (
-            f" The search is not finished: {done} of its {wanted} trials, so its best trial is not yet the one the "
-            f"table trains; `python -m spectral_lib.repro.search --profile {found['profile']}` continues it.")
+            f" The search is not finished: {done} of its {wanted} trials; it continues after Figure 4(b)'s queue "
+            f"(`python -m spectral_lib.repro.search --profile {found['profile']}`), and its best trial gets its "
+            "own 150-epoch run in the table only if it differs from the paper's optimum the queue trains.")
         lines = [f"Profile `{found['profile']}`, trained on {machines}: {done} finished trials "
                  f"({sum(t['state'] == 'PRUNED' for t in trials)} pruned{repeats}), {minutes:.0f} min of training "
                  f"(`results/06_search.json`); {_describe(found['config'])}.{progress}", ""]

@@ -2,15 +2,18 @@
 
 A verdict is one of :data:`VERDICTS` with the evidence it rests on:
 
-- *reproduced*: every seed (or an interval over seeds) supports the claim, beyond the noise;
-- *not reproduced*: every seed contradicts it, beyond the noise;
-- *inconclusive*: one seed, or a difference within the noise (the evidence says which);
+- *reproduced*: the evidence supports the claim beyond the noise (every seed, or the mean over seeds
+  against its noise);
+- *not reproduced*: it contradicts the claim beyond the noise;
+- *inconclusive*: one seed with no measured seed-to-seed noise, or a difference within the noise (the
+  evidence says which);
 - *not tested at this budget*: the runs could not reach the regime the claim is about (it says why).
 
 The noise of a test error ``p`` measured on ``n`` images is its binomial
 standard error ``sqrt(p (1 - p) / n)``; the difference of two errors measured on
 independent images has ``sqrt(se_a^2 + se_b^2)`` (on the same images this
-overstates it, so a difference called beyond the noise here is one).
+overstates it, so a difference called beyond the noise here is one). The spread
+from seed to seed (:func:`seed_spread`) adds in quadrature, once per network.
 """
 
 from __future__ import annotations
@@ -58,44 +61,67 @@ def difference_se(a: float, b: float, n: int) -> float:
     return math.hypot(standard_error(a, n), standard_error(b, n))
 
 
-def lower_is_better(claim: str, ours: list[float], theirs: list[float], n: int) -> Verdict:
-    """Verdict on "``ours`` has a lower error than ``theirs``", paired seed by seed (errors on ``n`` images).
+def seed_spread(groups: list[list[float]]) -> tuple[float, int] | None:
+    """Pooled standard deviation over seeds of several networks' errors, ``sqrt(sum_g sum_i (e_gi - mean_g)^2
+    / sum_g (k_g - 1))``, with its degrees of freedom; ``None`` when no network has two seeds.
 
-    Reproduced when every seed's ``theirs - ours`` exceeds ``Z`` standard errors,
-    not reproduced when every seed's ``ours - theirs`` does; with one seed or
-    otherwise, inconclusive.
+    >>> spread, dof = seed_spread([[0.10, 0.12], [0.20, 0.20, 0.23]])
+    >>> round(spread, 4), dof
+    (0.0163, 3)
     """
-    if not ours or len(ours) != len(theirs):
-        raise ValueError(f"`ours` and `theirs` must be paired seed by seed, got {len(ours)} and {len(theirs)}.")
-    gaps = [(t - o, difference_se(o, t, n)) for o, t in zip(ours, theirs)]
-    evidence = "; ".join(f"seed {i}: {100 * o:.2f} % vs {100 * t:.2f} %, difference {100 * g:+.2f} +- {100 * se:.2f} "
-                         f"points" for i, (o, t, (g, se)) in enumerate(zip(ours, theirs, gaps)))
-    evidence += f" (one binomial standard error on {n} test images)"
-    beyond = [abs(g) > Z * se for g, se in gaps]
-    if len(gaps) == 1:
-        return Verdict(claim, INCONCLUSIVE, f"one seed: {evidence}")
-    if all(beyond) and all(g > 0 for g, _ in gaps):
-        return Verdict(claim, REPRODUCED, evidence)
-    if all(beyond) and all(g < 0 for g, _ in gaps):
-        return Verdict(claim, NOT_REPRODUCED, evidence)
-    return Verdict(claim, INCONCLUSIVE, f"not every seed beyond {Z:g} standard errors in one direction: {evidence}")
+    dof = sum(len(g) - 1 for g in groups if len(g) > 1)
+    if not dof:
+        return None
+    squares = sum(sum((e - sum(g) / len(g)) ** 2 for e in g) for g in groups if len(g) > 1)
+    return math.sqrt(squares / dof), dof
 
 
-def at_most(claim: str, errors: list[float], target: float, n: int) -> Verdict:
-    """Verdict on "the error is at most ``target``": reproduced when every seed is below ``target`` or
-    within ``Z`` standard errors of it, not reproduced when every seed is above it by more; one seed is
-    inconclusive (the evidence gives its gap)."""
+def _mean_and_noise(errors: list[float], n: int, spread: float | None) -> tuple[float, float]:
+    """Mean over seeds and its standard error: ``sqrt(sum se_i^2 / k^2 + spread^2 / k)``."""
+    k = len(errors)
+    binomial = sum(standard_error(e, n) ** 2 for e in errors) / k**2
+    return sum(errors) / k, math.sqrt(binomial + (spread or 0.0) ** 2 / k)
+
+
+def _spread_text(spread: tuple[float, int] | None) -> str:
+    return "no seed spread measured yet" if spread is None else \
+        f"seed spread {100 * spread[0]:.2f} points ({spread[1]} degrees of freedom)"
+
+
+def lower_error(claim: str, ours: list[float], theirs: list[float], n: int,
+                spread: tuple[float, int] | None) -> Verdict:
+    """Verdict on "``ours`` has a lower error than ``theirs``" from the means over seeds (errors on ``n``
+    images each): the gap ``mean(theirs) - mean(ours)`` against its noise, both binomial errors and the seed
+    spread (:func:`seed_spread`, of the same or cheaper networks) in quadrature. Reproduced beyond ``Z``
+    standard errors one way, not reproduced beyond them the other, else inconclusive; inconclusive too when
+    an arm has one seed and no seed spread is measured."""
+    if not ours or not theirs:
+        raise ValueError(f"`ours` and `theirs` must hold at least one seed each, got {len(ours)} and {len(theirs)}.")
+    (mo, so), (mt, st) = (_mean_and_noise(e, n, spread and spread[0]) for e in (ours, theirs))
+    gap, se = mt - mo, math.hypot(so, st)
+    evidence = (f"{100 * mo:.2f} % ({len(ours)} seed{'s' * (len(ours) > 1)}) vs {100 * mt:.2f} % ({len(theirs)} "
+                f"seed{'s' * (len(theirs) > 1)}): difference {100 * gap:+.2f} +- {100 * se:.2f} points, binomial "
+                f"errors on {n} test images and {_spread_text(spread)}")
+    if spread is None and min(len(ours), len(theirs)) == 1:
+        return Verdict(claim, INCONCLUSIVE, f"one seed and {evidence}")
+    if abs(gap) <= Z * se:
+        return Verdict(claim, INCONCLUSIVE, f"within {Z:g} standard errors: {evidence}")
+    return Verdict(claim, REPRODUCED if gap > 0 else NOT_REPRODUCED, evidence)
+
+
+def at_most_target(claim: str, errors: list[float], target: float, n: int,
+                   spread: tuple[float, int] | None) -> Verdict:
+    """Verdict on "the error is at most ``target``" (a published error, itself measured on ``n`` images):
+    the mean over seeds minus ``target`` against the noise of both and the seed spread in quadrature;
+    reproduced when it is at most ``Z`` standard errors, not reproduced when beyond; one seed without a
+    measured spread is inconclusive."""
     if not errors:
         raise ValueError("`errors` must hold at least one seed's error.")
-    ses = [standard_error(e, n) for e in errors]
-    evidence = "; ".join(f"seed {i}: {100 * e:.2f} +- {100 * se:.2f} % ({100 * (e - target):+.2f} points)"
-                         for i, (e, se) in enumerate(zip(errors, ses)))
-    evidence += f" against {100 * target:.2f} %, on {n} test images"
-    within = [e - target <= Z * se for e, se in zip(errors, ses)]
-    if len(errors) == 1:
-        return Verdict(claim, INCONCLUSIVE, f"one seed: {evidence}")
-    if all(within):
-        return Verdict(claim, REPRODUCED, evidence)
-    if not any(within):
-        return Verdict(claim, NOT_REPRODUCED, evidence)
-    return Verdict(claim, INCONCLUSIVE, f"the seeds disagree: {evidence}")
+    mean, noise = _mean_and_noise(errors, n, spread and spread[0])
+    gap, se = mean - target, math.hypot(noise, standard_error(target, n))
+    evidence = (f"{100 * mean:.2f} % ({len(errors)} seed{'s' * (len(errors) > 1)}) against {100 * target:.2f} %: "
+                f"{100 * gap:+.2f} +- {100 * se:.2f} points, binomial errors on {n} test images and "
+                f"{_spread_text(spread)}")
+    if spread is None and len(errors) == 1:
+        return Verdict(claim, INCONCLUSIVE, f"one seed and {evidence}")
+    return Verdict(claim, REPRODUCED if gap <= Z * se else NOT_REPRODUCED, evidence)
