@@ -11,22 +11,27 @@ TRAIN ?=
 
 .PHONY: install test figures notebooks benchmark
 
+# PyTorch from its CPU index: on Linux x86_64 PyPI's torch is a CUDA build of several GB.
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,jax]"
+	$(BIN)/python -m pip install --quiet --retries 1 --extra-index-url $(TORCH_INDEX) "torch==2.13.0"
+	$(BIN)/python -m pip install --quiet -e ".[test,jax,torch]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
 
 install: $(VENV)/.installed
 
-# The layer tests, run again on the JAX backend after the whole suite on TensorFlow.
+# The layer tests, run again on the JAX and the PyTorch backends after the whole suite on TensorFlow.
 LAYER_TESTS := tests/test_pooling.py tests/test_spectral_conv.py tests/test_frequency_dropout.py \
-	tests/test_keras_contract.py tests/test_validation.py tests/test_backends.py
+	tests/test_keras_contract.py tests/test_validation.py tests/test_backends.py tests/test_precision.py
 
 test: install
 	$(BIN)/python -m pytest
 	KERAS_BACKEND=jax $(BIN)/python -m pytest $(LAYER_TESTS)
+	KERAS_BACKEND=torch $(BIN)/python -m pytest $(LAYER_TESTS)
 
 figures: install
 	$(BIN)/python -m spectral_lib.repro.pipeline --profile $(PROFILE) $(if $(ONLY),--only $(ONLY)) $(if $(TRAIN),--train)

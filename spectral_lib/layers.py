@@ -277,7 +277,9 @@ class SpectralConv2D(keras.layers.Layer):
         def initializer(shape, dtype=None):
             w = self.kernel_initializer(spatial_shape, dtype=dtype)
             flat = keras.ops.reshape(w, (-1, channels, self.filters))
-            return keras.ops.tensordot(keras.ops.cast(analysis, flat.dtype), flat, axes=1)
+            flat = keras.ops.reshape(flat, (len(analysis), -1))
+            coefficients = ops.matmul(keras.ops.cast(analysis, flat.dtype), flat)
+            return keras.ops.reshape(coefficients, (len(analysis), channels, self.filters))
 
         self.spectral_kernel = self.add_weight(
             name="spectral_kernel",

@@ -15,6 +15,17 @@ import numpy as np
 from spectral_lib import fourier
 
 
+def matmul(a, b):
+    """``a @ b`` (batched over leading axes) in the inputs' own dtype. On the torch backend
+    ``keras.ops.matmul`` and ``tensordot`` compute float64 in float32 (Keras' type promotion maps 64-bit
+    types to 32 bits outside TensorFlow), so there the product is torch's own."""
+    if keras.backend.backend() == "torch":
+        import torch
+
+        return torch.matmul(a, b)
+    return keras.ops.matmul(a, b)
+
+
 def _check_float(name: str, x) -> None:
     dtype = keras.backend.standardize_dtype(x.dtype)
     if "float" not in dtype:
@@ -36,12 +47,12 @@ def apply_separable(x, a_h, a_w, data_format: str = "channels_last"):
     a_h = keras.ops.cast(a_h, x.dtype)
     a_w = keras.ops.cast(a_w, x.dtype)
     if data_format == "channels_first":
-        return keras.ops.matmul(keras.ops.matmul(a_h, x), keras.ops.transpose(a_w))
+        return matmul(matmul(a_h, x), keras.ops.transpose(a_w))
     m, n, c = x.shape[1:]
     c = keras.ops.shape(x)[3] if c is None else c
     h, w = a_h.shape[0], a_w.shape[0]
-    y = keras.ops.matmul(a_h[None], keras.ops.reshape(x, (-1, m, n * c)))
-    y = keras.ops.matmul(a_w[None], keras.ops.reshape(y, (-1, n, c)))
+    y = matmul(a_h[None], keras.ops.reshape(x, (-1, m, n * c)))
+    y = matmul(a_w[None], keras.ops.reshape(y, (-1, n, c)))
     return keras.ops.reshape(y, (-1, h, w, c))
 
 
@@ -66,5 +77,5 @@ def spectral_filters(coefficients, basis: np.ndarray, kernel_size):
     """
     kh, kw = kernel_size
     g = keras.ops.convert_to_tensor(basis, dtype=coefficients.dtype)
-    flat = keras.ops.tensordot(g, coefficients, axes=1)
+    flat = matmul(g, keras.ops.reshape(coefficients, (coefficients.shape[0], -1)))
     return keras.ops.reshape(flat, (kh, kw) + tuple(coefficients.shape[1:]))

@@ -1,4 +1,4 @@
-"""A model with both layers, saved on one Keras backend, loads and predicts the same on the other."""
+"""A model with both layers, saved on one Keras backend, loads and predicts the same on each other one."""
 
 import importlib.util
 import os
@@ -11,7 +11,7 @@ import pytest
 
 from spectral_lib import SpectralConv2D, SpectralPooling2D
 
-OTHER = {"tensorflow": "jax", "jax": "tensorflow"}
+BACKENDS = ("tensorflow", "jax", "torch")  # each also the name of the module it needs
 LOAD_AND_PREDICT = (
     "import sys, numpy as np, keras, spectral_lib\n"
     "model = keras.saving.load_model(sys.argv[1])\n"
@@ -19,11 +19,12 @@ LOAD_AND_PREDICT = (
 )
 
 
-@pytest.mark.skipif(keras.backend.backend() not in OTHER, reason="tested between TensorFlow and JAX")
-def test_a_model_saved_on_this_backend_predicts_the_same_on_the_other(tmp_path):
-    other = OTHER[keras.backend.backend()]
+@pytest.mark.parametrize("other", BACKENDS)
+def test_a_model_saved_on_this_backend_predicts_the_same_on_another(tmp_path, other):
+    if other == keras.backend.backend():
+        pytest.skip("the same backend")
     if importlib.util.find_spec(other) is None:
-        pytest.skip(f"{other} is not installed (pip install -e '.[jax]')")
+        pytest.skip(f"{other} is not installed (pip install -e '.[{other}]')")
     keras.utils.set_random_seed(0)
     inputs = keras.Input((12, 12, 3))
     x = SpectralConv2D(4, 3, padding="same", activation="relu")(inputs)

@@ -1,5 +1,6 @@
 """SpectralPooling2D against the NumPy Algorithms 1 and 2 (tests/reference.py)."""
 
+import keras
 import numpy as np
 import pytest
 
@@ -111,7 +112,8 @@ def test_adjoint_is_algorithm_2(size_in, size_out, norm):
     # <pool(x), g> == <x, Algorithm2(g)>
     assert np.sum(to_numpy(pooled)[0, :, :, 0] * g) == pytest.approx(np.sum(x * backward.real), rel=1e-10)
     # and autodiff's backward pass is Algorithm 2
-    autodiff = input_grad(lambda t: spectral_pool(t, size_out, norm) * g[None, :, :, None], x[None, :, :, None])
+    weights = keras.ops.convert_to_tensor(g[None, :, :, None])  # a tensor: torch's autograd cannot multiply NumPy
+    autodiff = input_grad(lambda t: spectral_pool(t, size_out, norm) * weights, x[None, :, :, None])
     np.testing.assert_allclose(autodiff[0, :, :, 0], backward.real, atol=1e-12)
 
 
