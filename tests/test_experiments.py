@@ -109,9 +109,10 @@ def test_every_experiment_has_its_notebook_profiles_and_valid_committed_results(
         results.load(exp.name, profiles.REFERENCE)  # checked against the schema when committed
 
 
-def _seed(seed, epochs, within, status="ok"):
+def _seed(seed, epochs, within, status="ok", spatial_epoch=20):
     def reading(value):
-        return {"status": status, "epochs": value, "spatial_epoch": 20, "spectral_epoch": 5, "seconds": value}
+        return {"status": status, "epochs": value, "spatial_epoch": spatial_epoch, "spectral_epoch": 5,
+                "seconds": value}
     return {"seed": seed, **reading(epochs), "within_se": reading(within)}
 
 
@@ -119,30 +120,43 @@ def _cell(*seeds):
     return {"architecture": "generic", "kernel_size": 5, "seeds": list(seeds)}
 
 
-def test_figure5_verdict_needs_every_seed_at_two_x_both_ways():
-    one = speedup.cell_verdict(_cell(_seed(0, 3.7, 3.3)))
-    assert one.verdict == verdicts.INCONCLUSIVE and one.evidence.startswith("one seed")
-    assert speedup.cell_verdict(_cell(_seed(0, 1.0, 2.5))).verdict == verdicts.INCONCLUSIVE  # Deep 3x3's case
-    assert speedup.cell_verdict(_cell(_seed(0, 4.3, 4.0), _seed(1, 7.25, 6.0))).verdict == verdicts.REPRODUCED
-    straddle = speedup.cell_verdict(_cell(_seed(0, 4.3, 1.8), _seed(1, 7.25, 6.0)))
+BUDGET = {"train_images": 2000, "epochs": 40, "seeds": 2}
+
+
+def test_figure5_verdict_needs_every_seed_at_two_x_both_ways_and_a_settled_spatial_arm():
+    one = speedup.cell_verdict(_cell(_seed(0, 3.7, 3.3)), BUDGET)
+    assert one.verdict == verdicts.INCONCLUSIVE and one.evidence.startswith("2000 training images, 40 epochs, one seed:")
+    assert speedup.cell_verdict(_cell(_seed(0, 1.0, 2.5)), BUDGET).verdict == verdicts.INCONCLUSIVE  # Deep 3x3's case
+    two = speedup.cell_verdict(_cell(_seed(0, 4.3, 4.0), _seed(1, 7.25, 6.0)), BUDGET)
+    assert two.verdict == verdicts.REPRODUCED and two.evidence.startswith("2000 training images, 40 epochs, 2 seeds")
+    straddle = speedup.cell_verdict(_cell(_seed(0, 4.3, 1.8), _seed(1, 7.25, 6.0)), BUDGET)
     assert straddle.verdict == verdicts.INCONCLUSIVE and "both sides of 2x" in straddle.evidence
-    assert speedup.cell_verdict(_cell(_seed(0, 1.2, 1.1), _seed(1, 1.5, 0.9))).verdict == verdicts.NOT_REPRODUCED
+    assert speedup.cell_verdict(_cell(_seed(0, 1.2, 1.1), _seed(1, 1.5, 0.9)), BUDGET).verdict == verdicts.NOT_REPRODUCED
     short = _cell(_seed(0, None, None, "too short"), _seed(1, None, None, "too short"))
-    assert speedup.cell_verdict(short).verdict == verdicts.NOT_TESTED
+    assert speedup.cell_verdict(short, BUDGET).verdict == verdicts.NOT_TESTED
+    # A spatial best in the last fifth (epoch 33 of 40) was still improving, whatever the speed-up reads.
+    late = speedup.cell_verdict(_cell(_seed(0, 4.3, 4.0), _seed(1, 7.25, 6.0, spatial_epoch=33)), BUDGET)
+    assert late.verdict == verdicts.NOT_TESTED and "seed 1 at epoch 33" in late.evidence
+    settled = speedup.cell_verdict(_cell(_seed(0, 4.3, 4.0, spatial_epoch=32), _seed(1, 7.25, 6.0)), BUDGET)
+    assert settled.verdict == verdicts.REPRODUCED  # epoch 32 of 40 is the end of the fourth fifth
     assert "paper 5.1x" in one.claim
 
 
 def _fig3(before_gap, after_gap):
     def arm(initial, trained):
         return {"conv0": {"initial_energy": initial, "trained_energy": trained, "first_moment": 0.4, "second_moment": 0.1}}
-    return {"settings": {"epoch": 10}, "share": 0.9,
+    return {"profile": "paper", "settings": {"epoch": 10}, "share": 0.9,
             "concentration": {"spatial": arm(0.54, 0.54), "spectral": arm(0.54 - before_gap, 0.54 - after_gap)}}
 
 
-def test_figure3_with_one_seed_is_inconclusive_and_says_the_gaps():
+def test_figure3_with_one_seed_is_inconclusive_short_of_the_papers_steps_untested_and_says_the_gaps():
+    assert sparsity.adam_steps("cpu") == 10 * (2000 // 64) == 310 and sparsity.adam_steps("paper") == 3900
     judged = sparsity.Figure3().verdicts(_fig3(0.075, 0.2))
     assert [v.verdict for v in judged] == [verdicts.INCONCLUSIVE] * 2
-    assert "+20.0 points against +7.5 at initialization (+12.5)" in judged[0].evidence
+    assert "+20.0 points against +7.5 at initialization (+12.5, points toward the claim)" in judged[0].evidence
+    assert "(points against the claim)" in judged[1].evidence  # |m| on 40 % of both: not fewer
+    short = sparsity.Figure3().verdicts({**_fig3(0.075, 0.2), "profile": "cpu"})
+    assert [v.verdict for v in short] == [verdicts.NOT_TESTED] * 2 and "310 Adam steps" in short[0].evidence
 
 
 def test_figure1_and_4a_verdicts_turn_on_one_wrong_entry():

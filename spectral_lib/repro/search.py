@@ -400,6 +400,17 @@ class Search(experiment.Experiment):
                                for k, v in found["best_at_bounds"].items())
             lines += ["", f"Best validation error {100 * best['value']:.1f} % (trial {best['number']}); "
                       f"{bounds or 'no searched hyperparameter at an end of its range'}."]
+        config = found["config"]
+        values = [t["value"] for t in trials if t["state"] == "COMPLETE"]
+        if values:
+            startup = max(t["number"] for t in trials) < config["startup_trials"]
+            lines += ["", ("All finished trials are random start-up draws: TPE proposes from trial "
+                           f"{config['startup_trials']} on. " if startup else "")
+                      + f"Every trial underfits at its length: at most {config['epochs']} epochs on "
+                      f"{config['train_images']} images, and a validation error of {100 * min(values):.1f} to "
+                      f"{100 * max(values):.1f} % at its end, against the paper's "
+                      f"{paper.SPECTRAL_POOLING_ERROR[config['dataset']]} % test error after {paper.EPOCHS} epochs "
+                      "on the full training set; the search ranks how fast networks start."]
         return lines
 
 
