@@ -146,7 +146,7 @@ def table(records: list[dict]) -> list[dict]:
     """One row per cell of the Adam runs: the speed-up of every seed, and their summary over the seeds
     where it is defined (``status`` of each seed says why one is missing); the same within one standard
     error of the spatial best (``within_se`` of each seed, ``epochs_within_se``); ``best_error``: each
-    arm's best test error over all seeds (the seed reproduction's claim: does the spectral arm also end lower?)."""
+    arm's best test error over all seeds (beyond the paper's claim: does the spectral arm also end lower?)."""
     by_key = {(r["cell"], r["role"], r["run"]["parameterization"], r["run"]["seed"]): r for r in records}
     rows = []
     cells = {r["cell"] for r in records if r["role"] == "adam"}
