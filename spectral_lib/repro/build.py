@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import keras
-import tensorflow as tf
 
 from spectral_lib import models
 from spectral_lib.utils import set_seed
-
-# One process builds many models; TensorFlow's warning that each new model's train function is
-# traced again is expected here, not a sign of a slow loop.
-tf.get_logger().setLevel("ERROR")
 
 
 def network(run: dict) -> keras.Model:

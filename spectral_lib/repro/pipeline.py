@@ -33,6 +33,7 @@ from pathlib import Path
 import nbformat
 
 from spectral_lib.repro import experiment, profiles, report, runner
+from spectral_lib.repro.quiet import quiet
 from spectral_lib.repro.results import read_json, write_json
 from spectral_lib.utils import machine
 
@@ -181,6 +182,7 @@ def run(profile: str, only=None, params=(), refresh_sources=False, train=False) 
 
 
 def main(argv=None) -> None:
+    quiet()  # before the kernels start: they inherit TF_CPP_MIN_LOG_LEVEL
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", default=profiles.REFERENCE, choices=profiles.NAMES)
     parser.add_argument("--only", nargs="+", help="notebook name prefixes, e.g. 01 03")

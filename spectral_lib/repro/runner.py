@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 
 from spectral_lib.repro import profiles, runs
+from spectral_lib.repro.quiet import quiet
 
 
 def _complete(entry: dict, name: str, profile: str) -> bool:
@@ -55,6 +56,7 @@ def train_plan(experiment, profile: str, entries: list[dict], data_dir=None, ver
 def main(experiment, argv=None, description: str | None = None) -> list[dict]:
     """Command line of an experiment's module: train its plan under ``--profile``; ``--parts`` keeps
     the entries whose ``part`` is one of them (for plans whose entries have one, as the table's)."""
+    quiet()
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", default=profiles.REFERENCE, choices=profiles.NAMES)
     parser.add_argument("--parts", nargs="+", help="train only the entries of these parts of the plan")

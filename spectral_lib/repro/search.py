@@ -43,13 +43,11 @@ import warnings
 
 import keras
 import numpy as np
-
-# Optuna imports tqdm.auto, which warns in a notebook without ipywidgets; no progress bars are shown here.
-warnings.filterwarnings("ignore", message="IProgress not found")
-import optuna  # noqa: E402
-import sqlalchemy  # noqa: E402
+import optuna
+import sqlalchemy
 
 from spectral_lib.repro import experiment, paper, profiles, results, runs
+from spectral_lib.repro.quiet import quiet
 
 EXPERIMENT = "06_search"
 STORAGE_ATTEMPTS = 5  # opening a new shared database, see open_study
@@ -418,6 +416,7 @@ experiment.register(Search())
 
 
 def main(argv=None) -> None:
+    quiet()
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--profile", choices=profiles.NAMES, default=profiles.REFERENCE)
     parser.add_argument("--storage", help="an Optuna RDB URL shared by the workers (default: SQLite under runs/)")
