@@ -24,11 +24,14 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-# The layer tests, run again on the JAX and the PyTorch backends after the whole suite on TensorFlow.
+# The linter and formatter's check, the whole suite on TensorFlow, then the layer tests again on the JAX
+# and the PyTorch backends.
 LAYER_TESTS := tests/test_pooling.py tests/test_spectral_conv.py tests/test_frequency_dropout.py \
 	tests/test_keras_contract.py tests/test_validation.py tests/test_backends.py tests/test_precision.py
 
 test: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 	KERAS_BACKEND=jax $(BIN)/python -m pytest $(LAYER_TESTS)
 	KERAS_BACKEND=torch $(BIN)/python -m pytest $(LAYER_TESTS)

@@ -110,11 +110,16 @@ def run(jit: bool, reps: int) -> list[dict]:
                 step(x).numpy()
                 times[name].append(time.perf_counter() - start)
         base = statistics.median(times["max pooling"])
-        rows.append({
-            "shape": f"{batch}x{m}x{m}x{c} -> {h}x{h}", "jit_compile": jit,
-            "max_pool_ms": round(1e3 * base, 2),
-            "ratio_to_max_pool": {n: round(statistics.median(t) / base, 2) for n, t in times.items() if n != "max pooling"},
-        })
+        rows.append(
+            {
+                "shape": f"{batch}x{m}x{m}x{c} -> {h}x{h}",
+                "jit_compile": jit,
+                "max_pool_ms": round(1e3 * base, 2),
+                "ratio_to_max_pool": {
+                    n: round(statistics.median(t) / base, 2) for n, t in times.items() if n != "max pooling"
+                },
+            }
+        )
         print(rows[-1], flush=True)
     return rows
 
@@ -129,8 +134,13 @@ def main() -> None:
     if not args.no_save:
         write_json(
             project_root() / "results" / "benchmark_formulations.json",
-            {"machine": machine(), "versions": versions(), "reps": args.reps,
-             "seconds": round(time.perf_counter() - start), "rows": rows},
+            {
+                "machine": machine(),
+                "versions": versions(),
+                "reps": args.reps,
+                "seconds": round(time.perf_counter() - start),
+                "rows": rows,
+            },
         )
         report.update_readme()
 

@@ -65,16 +65,30 @@ def main(argv=None) -> None:
         for _ in range(args.reps):
             b.append(bare(run, x, y, args.steps))
             h.append(harness(run, x, y, args.steps))
-        row = {"architecture": architecture, "kernel_size": 3, "bare_images_per_s": statistics.median(b),
-               "harness_images_per_s": statistics.median(h)}
+        row = {
+            "architecture": architecture,
+            "kernel_size": 3,
+            "bare_images_per_s": statistics.median(b),
+            "harness_images_per_s": statistics.median(h),
+        }
         row["ratio"] = row["harness_images_per_s"] / row["bare_images_per_s"]
         rows.append(row)
-        print(f"{architecture} 3x3: bare {row['bare_images_per_s']:.0f} img/s, harness "
-              f"{row['harness_images_per_s']:.0f} img/s, ratio {row['ratio']:.2f} (target >= 0.9)", flush=True)
-    write_json(project_root() / "results" / "benchmark_harness.json", {
-        "machine": machine(), "versions": versions(), "steps": args.steps, "reps": args.reps,
-        "seconds": round(time.perf_counter() - start, 1), "rows": rows,
-    })
+        print(
+            f"{architecture} 3x3: bare {row['bare_images_per_s']:.0f} img/s, harness "
+            f"{row['harness_images_per_s']:.0f} img/s, ratio {row['ratio']:.2f} (target >= 0.9)",
+            flush=True,
+        )
+    write_json(
+        project_root() / "results" / "benchmark_harness.json",
+        {
+            "machine": machine(),
+            "versions": versions(),
+            "steps": args.steps,
+            "reps": args.reps,
+            "seconds": round(time.perf_counter() - start, 1),
+            "rows": rows,
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -107,7 +107,12 @@ def run_size(size: int, jit: bool, reps: int, steps: int) -> dict:
         }
     conv = statistics.median(train["SpectralConv2D + max pooling"])
     return {
-        "size": size, "batch": batch, "jit_compile": jit, "reps": reps, "steps": steps, "variants": rows,
+        "size": size,
+        "batch": batch,
+        "jit_compile": jit,
+        "reps": reps,
+        "steps": steps,
+        "variants": rows,
         "spectral_conv_step_overhead": round(statistics.median(train[base]) / conv - 1, 4),
     }
 
@@ -126,7 +131,10 @@ def main() -> None:
         for jit in {"off": [False], "on": [True], "both": [False, True]}[args.xla]:
             runs.append(run_size(size, jit, args.reps, args.steps))
             print("\n".join(report.pooling_table(runs[-1:])), flush=True)
-            print(f"SpectralConv2D training-step overhead vs Conv2D: {100 * runs[-1]['spectral_conv_step_overhead']:+.1f} %\n")
+            print(
+                "SpectralConv2D training-step overhead vs Conv2D: "
+                f"{100 * runs[-1]['spectral_conv_step_overhead']:+.1f} %\n"
+            )
     print(f"Machine: {machine()}, TensorFlow {tf.__version__}\n\n" + "\n".join(report.pooling_table(runs)))
     if not args.no_save:
         write_json(

@@ -42,10 +42,20 @@ NETWORKS = {
     "spectral net M = 1 (Figure 4(b))": {"architecture": "spectral_pooling", "num_layers": 1, **SGD},
     "spectral net M = 6 (Figure 4(b))": {"architecture": "spectral_pooling", "num_layers": 6, **SGD},
     "spectral net M = 12 (Figure 4(b))": {"architecture": "spectral_pooling", "num_layers": 12, **SGD},
-    "max-pooling twin M = 6": {"architecture": "spectral_pooling", "num_layers": 6, "pooling": "max", "alpha": None,
-                               "beta": None, **SGD},
-    "spectral to the twin's sizes M = 6": {"architecture": "spectral_pooling", "num_layers": 6,
-                                           "pooling": "spectral_half", **SGD},
+    "max-pooling twin M = 6": {
+        "architecture": "spectral_pooling",
+        "num_layers": 6,
+        "pooling": "max",
+        "alpha": None,
+        "beta": None,
+        **SGD,
+    },
+    "spectral to the twin's sizes M = 6": {
+        "architecture": "spectral_pooling",
+        "num_layers": 6,
+        "pooling": "spectral_half",
+        **SGD,
+    },
 }
 
 
@@ -73,18 +83,36 @@ def paired_curves(train_images: int, validation_images: int, epochs: int) -> dic
     mean, std = inputs.channel_stats(x)
     out = {}
     for precision in PRECISIONS:
-        run = runs.settings(architecture="spectral_pooling", num_layers=3, pooling="max", alpha=None, beta=None,
-                            precision=precision, **SGD)
+        run = runs.settings(
+            architecture="spectral_pooling",
+            num_layers=3,
+            pooling="max",
+            alpha=None,
+            beta=None,
+            precision=precision,
+            **SGD,
+        )
         model = runs.build_model(run)
-        batches = inputs.training_batches(x, y, batch_size=run["batch_size"], seed=0, epochs=epochs, mean=mean,
-                                          std=std, augmentation=False)
+        batches = inputs.training_batches(
+            x, y, batch_size=run["batch_size"], seed=0, epochs=epochs, mean=mean, std=std, augmentation=False
+        )
         with tempfile.TemporaryDirectory() as tmp:
-            history = training.fit(model, batches, epochs=epochs, run_dir=tmp,
-                                   steps_per_epoch=len(x) // run["batch_size"], shuffle=False, verbose=0,
-                                   validation_data=(inputs.standardize(xv, mean, std), yv), validation_batch_size=500)
+            history = training.fit(
+                model,
+                batches,
+                epochs=epochs,
+                run_dir=tmp,
+                steps_per_epoch=len(x) // run["batch_size"],
+                shuffle=False,
+                verbose=0,
+                validation_data=(inputs.standardize(xv, mean, std), yv),
+                validation_batch_size=500,
+            )
         out[precision] = [1 - a for a in history["val_accuracy"]]
     bound = [2 * math.sqrt(2 * p * (1 - p) / validation_images) for p in out["float32"]]
-    out["within_two_standard_errors"] = all(abs(a - b) < s for a, b, s in zip(out["float32"], out["mixed_bfloat16"], bound))
+    out["within_two_standard_errors"] = all(
+        abs(a - b) < s for a, b, s in zip(out["float32"], out["mixed_bfloat16"], bound)
+    )
     out["two_standard_errors"] = bound
     return out
 
@@ -99,23 +127,48 @@ def main(argv=None) -> None:
     start, rows, load = time.perf_counter(), [], os.getloadavg()[0]
     for label, settings in NETWORKS.items():
         speed = {p: throughput(runs.settings(**settings, precision=p), args.steps) for p in PRECISIONS}
-        rows.append({"network": label, "settings": settings, **{f"{p}_images_per_s": v for p, v in speed.items()},
-                     "ratio": speed["mixed_bfloat16"] / speed["float32"]})
-        print(f"{label}: float32 {speed['float32']:.0f} img/s, mixed_bfloat16 {speed['mixed_bfloat16']:.0f} img/s, "
-              f"bf16 / fp32 {rows[-1]['ratio']:.2f}", flush=True)
+        rows.append(
+            {
+                "network": label,
+                "settings": settings,
+                **{f"{p}_images_per_s": v for p, v in speed.items()},
+                "ratio": speed["mixed_bfloat16"] / speed["float32"],
+            }
+        )
+        print(
+            f"{label}: float32 {speed['float32']:.0f} img/s, mixed_bfloat16 {speed['mixed_bfloat16']:.0f} img/s, "
+            f"bf16 / fp32 {rows[-1]['ratio']:.2f}",
+            flush=True,
+        )
     paired = paired_curves(args.train_images, args.validation_images, args.epochs)
-    print(f"paired check: float32 {paired['float32']}, mixed_bfloat16 {paired['mixed_bfloat16']}, within two "
-          f"standard errors: {paired['within_two_standard_errors']}", flush=True)
+    print(
+        f"paired check: float32 {paired['float32']}, mixed_bfloat16 {paired['mixed_bfloat16']}, within two "
+        f"standard errors: {paired['within_two_standard_errors']}",
+        flush=True,
+    )
     entry = {
-        "machine": machine(), "cpu_flags": cpu_flags(), "versions": versions(), "steps": args.steps,
-        "batch_size": runs.DEFAULTS["batch_size"], "seconds": round(time.perf_counter() - start, 1),
-        "load_average_before": load, "rows": rows,
-        "paired": {"network": "max-pooling twin M = 3", "train_images": args.train_images,
-                   "validation_images": args.validation_images, "epochs": args.epochs, **paired},
+        "machine": machine(),
+        "cpu_flags": cpu_flags(),
+        "versions": versions(),
+        "steps": args.steps,
+        "batch_size": runs.DEFAULTS["batch_size"],
+        "seconds": round(time.perf_counter() - start, 1),
+        "load_average_before": load,
+        "rows": rows,
+        "paired": {
+            "network": "max-pooling twin M = 3",
+            "train_images": args.train_images,
+            "validation_images": args.validation_images,
+            "epochs": args.epochs,
+            **paired,
+        },
     }
     path = project_root() / "results" / "benchmark_precision.json"
-    others = [m for m in (read_json(path)["machines"] if path.exists() else [])
-              if (m["machine"], m["cpu_flags"]) != (entry["machine"], entry["cpu_flags"])]
+    others = [
+        m
+        for m in (read_json(path)["machines"] if path.exists() else [])
+        if (m["machine"], m["cpu_flags"]) != (entry["machine"], entry["cpu_flags"])
+    ]
     write_json(path, {"machines": [*others, entry]})
 
 

@@ -198,7 +198,8 @@ def ensure(archive: Archive, data_dir=None, download: bool = True) -> Path:
             raise DataError(f"{err}\nThe download was removed.") from None
     if bad := _bad_files(archive, folder):
         raise DataError(
-            f"{archive.name} in {folder} is incomplete or corrupt:\n  " + "\n  ".join(bad)
+            f"{archive.name} in {folder} is incomplete or corrupt:\n  "
+            + "\n  ".join(bad)
             + f"\nDelete {folder} and get it again. {_how_to_get(archive, root)}"
         )
     return folder

@@ -70,9 +70,7 @@ def pool_matrix(size_in: int, size_out: int, norm: str = "amplitude") -> np.ndar
         raise ValueError(f"`size_out` must be <= size_in={m}, got size_out={h}.")
     scale = 1.0 / m if check_norm(norm) == "amplitude" else 1.0 / math.sqrt(m * h)
     k, weight = _band(m, h)
-    phase = 2 * np.pi * k[:, None, None] * (
-        np.arange(h)[None, :, None] / h - np.arange(m)[None, None, :] / m
-    )
+    phase = 2 * np.pi * k[:, None, None] * (np.arange(h)[None, :, None] / h - np.arange(m)[None, None, :] / m)
     return scale * np.einsum("k,kjn->jn", weight, np.cos(phase))
 
 
@@ -100,9 +98,7 @@ def cutoff_range(size: int, min_fraction: float) -> tuple[int, int]:
     return max(1, math.floor(c * size)), size
 
 
-def dropout_pool_matrices(
-    size_in: int, size_out: int, min_fraction: float, norm: str = "amplitude"
-) -> np.ndarray:
+def dropout_pool_matrices(size_in: int, size_out: int, min_fraction: float, norm: str = "amplitude") -> np.ndarray:
     """Stack ``(n_cut, size_out, size_in)`` of pooling fused with each dropout cut.
 
     Entry ``i`` is ``band_projection(size_out, R) @ pool_matrix(size_in, size_out)``

@@ -67,8 +67,17 @@ def epoch_order(num_examples: int, seed: int, epoch: int, batch_size: int) -> np
 
 
 def training_batches(
-    images: np.ndarray, labels: np.ndarray, *, batch_size: int, seed: int, epochs: int, first_epoch: int = 0,
-    mean, std, augmentation: bool = True, max_shift: int = 4,
+    images: np.ndarray,
+    labels: np.ndarray,
+    *,
+    batch_size: int,
+    seed: int,
+    epochs: int,
+    first_epoch: int = 0,
+    mean,
+    std,
+    augmentation: bool = True,
+    max_shift: int = 4,
 ) -> tf.data.Dataset:
     """Batches ``(x, y)`` of epochs ``first_epoch .. epochs - 1``, one after the other.
 
@@ -78,8 +87,9 @@ def training_batches(
     that as ``steps_per_epoch`` to ``model.fit``.
     """
     if len(images) < batch_size:
-        raise ValueError(f"`batch_size` must not exceed the number of images, got batch_size={batch_size} "
-                         f"for {len(images)} images.")
+        raise ValueError(
+            f"`batch_size` must not exceed the number of images, got batch_size={batch_size} for {len(images)} images."
+        )
     steps = len(images) // batch_size
     order = np.concatenate([epoch_order(len(images), seed, e, batch_size) for e in range(first_epoch, epochs)])
     x, y = tf.constant(images), tf.constant(labels, tf.int32)

@@ -118,8 +118,7 @@ class SpectralPooling2D(keras.layers.Layer):
         super().__init__(**kwargs)
         if (output_size is None) == (factor is None):
             raise ValueError(
-                "Pass exactly one of `output_size` and `factor`, got "
-                f"output_size={output_size!r}, factor={factor!r}."
+                f"Pass exactly one of `output_size` and `factor`, got output_size={output_size!r}, factor={factor!r}."
             )
         self.output_size = None if output_size is None else _pair("output_size", output_size)
         if factor is not None:
@@ -270,7 +269,9 @@ class SpectralConv2D(keras.layers.Layer):
         _image_dims(self.name, input_shape, self.data_format)
         channels = input_shape[-1] if self.data_format == "channels_last" else input_shape[1]
         if channels is None:
-            raise ValueError(f"{self.name}: `inputs` must have a known number of channels, got shape {tuple(input_shape)}.")
+            raise ValueError(
+                f"{self.name}: `inputs` must have a known number of channels, got shape {tuple(input_shape)}."
+            )
         spatial_shape = self.kernel_size + (channels, self.filters)
         analysis = np.linalg.inv(self._basis)
 
@@ -299,9 +300,7 @@ class SpectralConv2D(keras.layers.Layer):
     @property
     def kernel(self):
         """Spatial kernel ``(kh, kw, C_in, filters)``, the inverse DFT of the coefficients."""
-        return ops.spectral_filters(
-            keras.ops.convert_to_tensor(self.spectral_kernel), self._basis, self.kernel_size
-        )
+        return ops.spectral_filters(keras.ops.convert_to_tensor(self.spectral_kernel), self._basis, self.kernel_size)
 
     def spectral_coefficients(self) -> np.ndarray:
         """Complex unitary DFT of each filter, half plane: ``(kh, kw // 2 + 1, C_in, filters)``."""

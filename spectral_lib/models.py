@@ -48,8 +48,15 @@ def _downsample(pool: str, x, frequency_dropout=None, seed=None):
 
 
 def generic(
-    kernel_size=3, conv="spatial", pool="max", num_classes=10, input_shape=(32, 32, 3),
-    frequency_dropout=None, weight_decay=0.0, global_pool=False, orthonormal=True,
+    kernel_size=3,
+    conv="spatial",
+    pool="max",
+    num_classes=10,
+    input_shape=(32, 32, 3),
+    frequency_dropout=None,
+    weight_decay=0.0,
+    global_pool=False,
+    orthonormal=True,
 ) -> keras.Model:
     """Generic: C^96_k - MP - C^192_k - MP - FC^1024 - FC^512 - softmax (logits out).
 
@@ -68,7 +75,12 @@ def generic(
 
 
 def deep(
-    kernel_size=3, conv="spatial", pool="max", num_classes=10, input_shape=(32, 32, 3), weight_decay=0.0,
+    kernel_size=3,
+    conv="spatial",
+    pool="max",
+    num_classes=10,
+    input_shape=(32, 32, 3),
+    weight_decay=0.0,
     orthonormal=True,
 ) -> keras.Model:
     """Deep: C^96_k - C^96_k - MP - C^192_k x3 - MP - C^192_1 - C^10_1 - GA - softmax."""
@@ -85,8 +97,19 @@ def deep(
 
 
 def spectral_pooling_net(
-    num_layers=3, gamma=0.85, alpha=0.3, beta=0.15, num_classes=10, input_shape=(32, 32, 3),
-    conv="spatial", kernel_size=3, weight_decay=0.0, seed=0, orthonormal=True, pool="spectral", norm="amplitude",
+    num_layers=3,
+    gamma=0.85,
+    alpha=0.3,
+    beta=0.15,
+    num_classes=10,
+    input_shape=(32, 32, 3),
+    conv="spatial",
+    kernel_size=3,
+    weight_decay=0.0,
+    seed=0,
+    orthonormal=True,
+    pool="spectral",
+    norm="amplitude",
 ) -> keras.Model:
     """Spectral pooling network: for m = 1..M, C^(96+32m)_3 (at most 288 filters)
     then SP to floor(gamma H_m) with frequency dropout c_m (training only);
@@ -102,13 +125,17 @@ def spectral_pooling_net(
     """
     make = _conv_factory(conv, weight_decay, orthonormal)
     if (alpha is None) != (beta is None):
-        raise ValueError(f"`alpha` and `beta` must both be None (no frequency dropout) or both numbers, "
-                         f"got alpha={alpha!r}, beta={beta!r}.")
+        raise ValueError(
+            f"`alpha` and `beta` must both be None (no frequency dropout) or both numbers, "
+            f"got alpha={alpha!r}, beta={beta!r}."
+        )
     if pool not in SPECTRAL_NET_POOLS:
         raise ValueError(f"`pool` must be one of {SPECTRAL_NET_POOLS}, got pool={pool!r}.")
     if pool == "max" and alpha is not None:
-        raise ValueError(f"frequency dropout needs spectral pooling: with pool='max' pass alpha=None and "
-                         f"beta=None, got alpha={alpha!r}, beta={beta!r}.")
+        raise ValueError(
+            f"frequency dropout needs spectral pooling: with pool='max' pass alpha=None and "
+            f"beta=None, got alpha={alpha!r}, beta={beta!r}."
+        )
     schedule = [None] * num_layers if alpha is None else frequency_dropout_schedule(alpha, beta, num_layers)
     inputs = keras.Input(input_shape)
     x = inputs
@@ -124,5 +151,6 @@ def spectral_pooling_net(
     x = make(min(96 + 32 * num_layers, 288), 1)(x)
     x = make(num_classes, 1, activation=None)(x)
     suffix = {"spectral": "", "max": "_maxpool", "spectral_half": "_half"}[pool]
-    return keras.Model(inputs, keras.layers.GlobalAveragePooling2D()(x),
-                       name=f"spectral_pooling_net_{num_layers}{suffix}")
+    return keras.Model(
+        inputs, keras.layers.GlobalAveragePooling2D()(x), name=f"spectral_pooling_net_{num_layers}{suffix}"
+    )

@@ -7,8 +7,8 @@ root mean square of the activations after every convolution and pooling layer,
 
 and the l2 norm of the gradient of the mean cross-entropy with respect to every
 convolution's trainable kernel (for ``SpectralConv2D`` its coefficients, whose
-gradient has the spatial kernel's norm when ``orthonormal=True``). Activations that decay stage by stage and small kernel
-gradients mean small first updates: a network that starts slowly.
+gradient has the spatial kernel's norm when ``orthonormal=True``). Activations that decay stage by
+stage and small kernel gradients mean small first updates: a network that starts slowly.
 
 >>> report = signal_propagation(model, images, labels)  # doctest: +SKIP
 >>> report["activation_rms"], report["kernel_gradient_norm"]  # doctest: +SKIP
@@ -22,8 +22,13 @@ import tensorflow as tf
 
 from spectral_lib.layers import SpectralConv2D, SpectralPooling2D
 
-STAGE_LAYERS = (keras.layers.Conv2D, SpectralConv2D, SpectralPooling2D, keras.layers.MaxPooling2D,
-                keras.layers.AveragePooling2D)
+STAGE_LAYERS = (
+    keras.layers.Conv2D,
+    SpectralConv2D,
+    SpectralPooling2D,
+    keras.layers.MaxPooling2D,
+    keras.layers.AveragePooling2D,
+)
 
 
 def signal_propagation(model: keras.Model, images, labels) -> dict:
@@ -50,8 +55,9 @@ def signal_propagation(model: keras.Model, images, labels) -> dict:
     grads = tape.gradient(loss, weights)
     return {
         "layers": [layer.name for layer in stages],
-        "activation_rms": [float(np.sqrt(np.mean(np.square(keras.ops.convert_to_numpy(a).astype(np.float64)))))
-                           for a in activations],
+        "activation_rms": [
+            float(np.sqrt(np.mean(np.square(keras.ops.convert_to_numpy(a).astype(np.float64))))) for a in activations
+        ],
         "convolutions": [layer.name for layer in convs],
         "kernel_gradient_norm": [float(tf.norm(tf.cast(g, tf.float32))) for g in grads],
     }

@@ -64,8 +64,9 @@ def cpu_model() -> str:
     fields = _cpuinfo()
     if "model name" not in fields:
         return platform.processor() or "unknown CPU"
-    numbers = "".join(f" {name} {fields[key]}" for name, key in (("family", "cpu family"), ("model", "model"))
-                      if key in fields)
+    numbers = "".join(
+        f" {name} {fields[key]}" for name, key in (("family", "cpu family"), ("model", "model")) if key in fields
+    )
     return fields["model name"] + numbers
 
 
@@ -84,5 +85,7 @@ def machine() -> str:
     :data:`FAST_BF16_FLAGS` it has, which decide whether bfloat16 is fast), since records made on
     machines of one size can differ several-fold in speed."""
     fast = [flag for flag, present in cpu_flags().items() if present and flag in FAST_BF16_FLAGS]
-    return (f"{cpu_model()} ({', '.join([platform.machine(), *fast])}), {os.cpu_count()} cores, {platform.system()}, "
-            f"Python {platform.python_version()}")
+    return (
+        f"{cpu_model()} ({', '.join([platform.machine(), *fast])}), {os.cpu_count()} cores, {platform.system()}, "
+        f"Python {platform.python_version()}"
+    )

@@ -41,8 +41,8 @@ def pool_adjoint(g, size_in, norm="amplitude"):
     z = np.fft.fft2(g, norm="ortho")
     y = np.zeros((m, n), complex)
     for k in _band(m, h):
-        for l in _band(n, w):
-            y[k % m, l % n] = z[k % h, l % w]
+        for j in _band(n, w):
+            y[k % m, j % n] = z[k % h, j % w]
     out = np.fft.ifft2(y, norm="ortho")
     return out * np.sqrt(h * w / (m * n)) if norm == "amplitude" else out
 

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from spectral_lib import approximation, fourier
-from spectral_lib.repro import images
 from spectral_lib.ops import spectral_pool
+from spectral_lib.repro import images
 
 
 def _batch(shape=(3, 16, 16, 2), seed=0):

@@ -36,8 +36,17 @@ def test_a_model_saved_on_this_backend_predicts_the_same_on_another(tmp_path, ot
     model.save(tmp_path / "model.keras")
     np.save(tmp_path / "x.npy", images)
     subprocess.run(
-        [sys.executable, "-c", LOAD_AND_PREDICT, str(tmp_path / "model.keras"), str(tmp_path / "x.npy"),
-         str(tmp_path / "y.npy")],
-        env={**os.environ, "KERAS_BACKEND": other}, check=True, capture_output=True, timeout=300,
+        [
+            sys.executable,
+            "-c",
+            LOAD_AND_PREDICT,
+            str(tmp_path / "model.keras"),
+            str(tmp_path / "x.npy"),
+            str(tmp_path / "y.npy"),
+        ],
+        env={**os.environ, "KERAS_BACKEND": other},
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     np.testing.assert_allclose(np.load(tmp_path / "y.npy"), model.predict(images, verbose=0), rtol=1e-5, atol=1e-6)

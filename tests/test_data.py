@@ -114,7 +114,9 @@ def test_corrupt_file_is_detected(fake_cifar10):
     raw = bytearray(path.read_bytes())
     raw[-10] ^= 0xFF
     path.write_bytes(bytes(raw))
-    with pytest.raises(data.DataError, match=rf"data_batch_3: md5 [0-9a-f]{{32}}, expected {archive.md5['data_batch_3']}"):
+    with pytest.raises(
+        data.DataError, match=rf"data_batch_3: md5 [0-9a-f]{{32}}, expected {archive.md5['data_batch_3']}"
+    ):
         data._load_cifar10(archive, folder.parent, download=False)
 
 

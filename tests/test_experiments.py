@@ -6,8 +6,19 @@ import json
 import nbformat
 import pytest
 
-from spectral_lib.repro import (experiment, fig1, fig4a, paper, pipeline, profiles, report, results, sparsity, speedup,
-                                verdicts)
+from spectral_lib.repro import (
+    experiment,
+    fig1,
+    fig4a,
+    paper,
+    pipeline,
+    profiles,
+    report,
+    results,
+    sparsity,
+    speedup,
+    verdicts,
+)
 
 
 class Toy(experiment.Experiment):
@@ -26,8 +37,13 @@ class Toy(experiment.Experiment):
 
     def verdicts(self, summary):
         high = all(v > 0.5 for v in summary["seeds"])
-        return [verdicts.Verdict("the value is above one half", verdicts.REPRODUCED if high else verdicts.INCONCLUSIVE,
-                                 f"seeds {summary['seeds']}")]
+        return [
+            verdicts.Verdict(
+                "the value is above one half",
+                verdicts.REPRODUCED if high else verdicts.INCONCLUSIVE,
+                f"seeds {summary['seeds']}",
+            )
+        ]
 
     def readme_section(self, summary):
         return [] if summary is None else [f"The toy measured {summary['value']:.2f}."]
@@ -41,10 +57,12 @@ def root(tmp_path, monkeypatch):
 
 
 def _toy_notebook(root):
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell('profile: str = "smoke"', metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell('print(f"profile: {profile}")'),
-    ])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell('profile: str = "smoke"', metadata={"tags": ["parameters"]}),
+            nbformat.v4.new_code_cell('print(f"profile: {profile}")'),
+        ]
+    )
     nb.metadata["kernelspec"] = pipeline.KERNELSPEC
     (root / "notebooks").mkdir()
     nbformat.write(nb, root / "notebooks" / f"{Toy.notebook}.ipynb")
@@ -60,7 +78,10 @@ def test_a_registered_toy_experiment_reaches_report_pipeline_and_readme(root):
     assert "| Toy figure | `99_toy_experiment` | - | not yet recorded |" in report.block()
     results.save(Toy.name, profiles.REFERENCE, {"value": 0.75, "seeds": [0.7, 0.8]})
     block = report.block()
-    assert "| Toy figure | `99_toy_experiment` | the value is above one half | **reproduced** | seeds [0.7, 0.8] |" in block
+    assert (
+        "| Toy figure | `99_toy_experiment` | the value is above one half | **reproduced** | seeds [0.7, 0.8] |"
+        in block
+    )
     assert "### Toy: a number above one half\n\nThe toy measured 0.75." in block
     assert toy.judged(profiles.REFERENCE)[0].verdict == verdicts.REPRODUCED
     _toy_notebook(root)
@@ -89,14 +110,21 @@ def test_results_are_checked_against_the_schema_on_write_and_on_read(root):
         results.save(Toy.name, "smoke", {"value": 0.5, "seeds": True})
     path = results.save(Toy.name, "smoke", {"value": 1, "seeds": [0.6]})  # an int is a float
     record = results.load(Toy.name, "smoke")
-    assert (record["value"], record["profile"], record.schema_version, record["experiment"]) == (1, "smoke", 1, Toy.name)
+    assert (record["value"], record["profile"], record.schema_version, record["experiment"]) == (
+        1,
+        "smoke",
+        1,
+        Toy.name,
+    )
     payload = json.loads(path.read_text())
     renamed = {**{k: v for k, v in payload.items() if k != "seeds"}, "seed_values": [0.6]}
     path.write_text(json.dumps(renamed))
     with pytest.raises(ValueError, match=r"missing \['seeds'\], unexpected \['seed_values'\]"):
         results.load(Toy.name, "smoke")
     path.write_text(json.dumps({**payload, "schema_version": 0}))
-    with pytest.raises(ValueError, match="schema 0; this code reads '99_toy' schema 1: delete it and execute notebook 99_toy"):
+    with pytest.raises(
+        ValueError, match="schema 0; this code reads '99_toy' schema 1: delete it and execute notebook 99_toy"
+    ):
         results.load(Toy.name, "smoke")
     with pytest.raises(ValueError, match="registered experiment.*'98_none'"):
         results.save("98_none", "smoke", {})
@@ -111,8 +139,14 @@ def test_every_experiment_has_its_notebook_profiles_and_valid_committed_results(
 
 def _seed(seed, epochs, within, status="ok", spatial_epoch=20):
     def reading(value):
-        return {"status": status, "epochs": value, "spatial_epoch": spatial_epoch, "spectral_epoch": 5,
-                "seconds": value}
+        return {
+            "status": status,
+            "epochs": value,
+            "spatial_epoch": spatial_epoch,
+            "spectral_epoch": 5,
+            "seconds": value,
+        }
+
     return {"seed": seed, **reading(epochs), "within_se": reading(within)}
 
 
@@ -125,13 +159,17 @@ BUDGET = {"train_images": 2000, "epochs": 40, "seeds": 2}
 
 def test_figure5_verdict_needs_every_seed_at_two_x_both_ways_and_a_settled_spatial_arm():
     one = speedup.cell_verdict(_cell(_seed(0, 3.7, 3.3)), BUDGET)
-    assert one.verdict == verdicts.INCONCLUSIVE and one.evidence.startswith("2000 training images, 40 epochs, one seed:")
+    assert one.verdict == verdicts.INCONCLUSIVE and one.evidence.startswith(
+        "2000 training images, 40 epochs, one seed:"
+    )
     assert speedup.cell_verdict(_cell(_seed(0, 1.0, 2.5)), BUDGET).verdict == verdicts.INCONCLUSIVE  # Deep 3x3's case
     two = speedup.cell_verdict(_cell(_seed(0, 4.3, 4.0), _seed(1, 7.25, 6.0)), BUDGET)
     assert two.verdict == verdicts.REPRODUCED and two.evidence.startswith("2000 training images, 40 epochs, 2 seeds")
     straddle = speedup.cell_verdict(_cell(_seed(0, 4.3, 1.8), _seed(1, 7.25, 6.0)), BUDGET)
     assert straddle.verdict == verdicts.INCONCLUSIVE and "both sides of 2x" in straddle.evidence
-    assert speedup.cell_verdict(_cell(_seed(0, 1.2, 1.1), _seed(1, 1.5, 0.9)), BUDGET).verdict == verdicts.NOT_REPRODUCED
+    assert (
+        speedup.cell_verdict(_cell(_seed(0, 1.2, 1.1), _seed(1, 1.5, 0.9)), BUDGET).verdict == verdicts.NOT_REPRODUCED
+    )
     short = _cell(_seed(0, None, None, "too short"), _seed(1, None, None, "too short"))
     assert speedup.cell_verdict(short, BUDGET).verdict == verdicts.NOT_TESTED
     # A spatial best in the last fifth (epoch 33 of 40) was still improving, whatever the speed-up reads.
@@ -144,9 +182,16 @@ def test_figure5_verdict_needs_every_seed_at_two_x_both_ways_and_a_settled_spati
 
 def _fig3(before_gap, after_gap):
     def arm(initial, trained):
-        return {"conv0": {"initial_energy": initial, "trained_energy": trained, "first_moment": 0.4, "second_moment": 0.1}}
-    return {"profile": "paper", "settings": {"epoch": 10}, "share": 0.9,
-            "concentration": {"spatial": arm(0.54, 0.54), "spectral": arm(0.54 - before_gap, 0.54 - after_gap)}}
+        return {
+            "conv0": {"initial_energy": initial, "trained_energy": trained, "first_moment": 0.4, "second_moment": 0.1}
+        }
+
+    return {
+        "profile": "paper",
+        "settings": {"epoch": 10},
+        "share": 0.9,
+        "concentration": {"spatial": arm(0.54, 0.54), "spectral": arm(0.54 - before_gap, 0.54 - after_gap)},
+    }
 
 
 def test_figure3_with_one_seed_is_inconclusive_short_of_the_papers_steps_untested_and_says_the_gaps():
@@ -165,8 +210,10 @@ def test_figure1_and_4a_verdicts_turn_on_one_wrong_entry():
     assert fig1.Figure1().verdicts(good)[0].verdict == verdicts.REPRODUCED
     sym["8x8"]["real_entries"] = sym["8x8"]["real_entries"][:3]  # (4, 4) lost: the corner trap
     assert fig1.Figure1().verdicts(good)[0].verdict == verdicts.NOT_REPRODUCED
-    rows = [{"fraction": 0.25, "spectral": 0.1, "avg": 0.12, "max": 0.2},
-            {"fraction": 1 / 16, "spectral": 0.3, "avg": 0.25, "max": 0.29}]
+    rows = [
+        {"fraction": 0.25, "spectral": 0.1, "avg": 0.12, "max": 0.2},
+        {"fraction": 1 / 16, "spectral": 0.3, "avg": 0.25, "max": 0.29},
+    ]
     judged = fig4a.Figure4a().verdicts({"at_block_fractions": {"photographs": rows}, "images": {"photographs": 14}})
     assert judged[0].verdict == verdicts.NOT_REPRODUCED and "below max pooling's at 1 of 2" in judged[0].evidence
 
@@ -174,5 +221,6 @@ def test_figure1_and_4a_verdicts_turn_on_one_wrong_entry():
 def test_figure_4a_stores_its_errors_at_the_stated_precision():
     losses = {"spectral": {0.25: [0.1234567891, 0.2]}, "max": {0.25: [0.3]}, "avg": {0.25: [0.2]}}
     assert fig4a.curves(losses)["spectral"]["mean"] == [0.161728]
-    assert fig4a.at_block_fractions(fig4a.curves(losses)) == [{"fraction": 0.25, "spectral": 0.161728, "avg": 0.2,
-                                                                "max": 0.3}]
+    assert fig4a.at_block_fractions(fig4a.curves(losses)) == [
+        {"fraction": 0.25, "spectral": 0.161728, "avg": 0.2, "max": 0.3}
+    ]

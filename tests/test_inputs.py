@@ -25,10 +25,17 @@ def test_augment_is_a_flip_and_a_zero_filled_translation():
     # Recover each image's flip and offset by search, then compare with the reference.
     flips, dy, dx = [], [], []
     for img, o in zip(images, out):
-        found = [(f, i, j) for f in (0, 1) for i in range(5) for j in range(5)
-                 if np.array_equal(_reference_augment(img[None], [f], [i], [j], 2)[0], o)]
+        found = [
+            (f, i, j)
+            for f in (0, 1)
+            for i in range(5)
+            for j in range(5)
+            if np.array_equal(_reference_augment(img[None], [f], [i], [j], 2)[0], o)
+        ]
         assert found, "output is not a flipped, translated copy of the input"
-        flips.append(found[0][0]); dy.append(found[0][1]); dx.append(found[0][2])
+        flips.append(found[0][0])
+        dy.append(found[0][1])
+        dx.append(found[0][2])
     assert 0.2 < np.mean(flips) < 0.8 and len(set(dy)) == 5 and len(set(dx)) == 5
     np.testing.assert_array_equal(out, inputs.augment(tf.constant(images), seed, max_shift=2).numpy())
     assert not np.array_equal(out, inputs.augment(tf.constant(images), seed + 1, max_shift=2).numpy())
@@ -63,8 +70,9 @@ def test_a_resumed_stream_continues_exactly_where_the_full_one_was():
 
 def test_batches_are_standardized_with_the_given_statistics():
     x = np.full((16, 4, 4, 3), 100, np.uint8)
-    ds = inputs.training_batches(x, np.zeros(16, int), batch_size=16, seed=0, epochs=1, mean=[50, 50, 50],
-                                 std=[25, 25, 25], augmentation=False)
+    ds = inputs.training_batches(
+        x, np.zeros(16, int), batch_size=16, seed=0, epochs=1, mean=[50, 50, 50], std=[25, 25, 25], augmentation=False
+    )
     np.testing.assert_allclose(next(iter(ds))[0].numpy(), 2.0)
     with pytest.raises(ValueError, match="batch_size"):
         inputs.training_batches(x, np.zeros(16, int), batch_size=32, seed=0, epochs=1, mean=[0] * 3, std=[1] * 3)

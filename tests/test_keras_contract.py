@@ -10,8 +10,15 @@ LAYERS = [
     lambda: SpectralPooling2D((5, 7), norm="unitary", name="pool"),
     lambda: SpectralPooling2D(factor=0.85, frequency_dropout=0.3, seed=4, data_format="channels_first"),
     lambda: SpectralConv2D(
-        6, (3, 5), strides=2, padding="same", activation="relu", use_bias=False,
-        kernel_initializer="he_normal", kernel_regularizer=keras.regularizers.L2(1e-3), orthonormal=False,
+        6,
+        (3, 5),
+        strides=2,
+        padding="same",
+        activation="relu",
+        use_bias=False,
+        kernel_initializer="he_normal",
+        kernel_regularizer=keras.regularizers.L2(1e-3),
+        orthonormal=False,
     ),
 ]
 

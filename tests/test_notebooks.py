@@ -22,9 +22,16 @@ def test_every_notebook_belongs_to_a_registered_experiment():
 
 def _summary_calls(tree: ast.AST) -> dict[str, ast.Call]:
     """The names a notebook assigns from a ``<module>.summary(...)`` call."""
-    return {target.id: node.value for node in ast.walk(tree) if isinstance(node, ast.Assign)
-            and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Attribute)
-            and node.value.func.attr == "summary" for target in node.targets if isinstance(target, ast.Name)}
+    return {
+        target.id: node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Attribute)
+        and node.value.func.attr == "summary"
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
 
 
 @pytest.mark.parametrize("exp", experiment.registered(), ids=lambda e: e.name)
@@ -41,8 +48,9 @@ def test_no_notebook_defines_a_results_format(exp):
         if isinstance(value, ast.Name):
             assert value.id in built, f"{exp.notebook} saves {value.id}, which no `<module>.summary(...)` built"
             value = built[value.id]
-        assert isinstance(value, ast.Call) and ast.unparse(value.func) == f"{module.__name__.split('.')[-1]}.summary", \
+        assert isinstance(value, ast.Call) and ast.unparse(value.func) == f"{module.__name__.split('.')[-1]}.summary", (
             f"{exp.notebook} saves {ast.unparse(value)[:60]} instead of its module's summary(...)"
+        )
     assert saves or exp.name == "06_search", f"{exp.notebook} saves no results"  # 06's search saves its own
 
 

@@ -59,10 +59,12 @@ def test_figures_are_png_and_pdf_and_reproducible(root):
 
 
 def test_failed_notebook_names_the_notebook_and_cell(tmp_path):
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("x = 1"),
-        nbformat.v4.new_code_cell("raise RuntimeError('broken on purpose')"),
-    ])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("x = 1"),
+            nbformat.v4.new_code_cell("raise RuntimeError('broken on purpose')"),
+        ]
+    )
     nb.metadata["kernelspec"] = pipeline.KERNELSPEC
     source = tmp_path / "99_broken.ipynb"
     nbformat.write(nb, source)

@@ -3,9 +3,9 @@
 import keras
 import numpy as np
 import pytest
-
 import reference
 from autodiff import input_grad, to_numpy
+
 from spectral_lib import SpectralPooling2D, fourier
 from spectral_lib.ops import spectral_pool
 

@@ -23,8 +23,10 @@ def _x(shape, seed=0):
     return np.random.default_rng(seed).standard_normal(shape).astype("float32")
 
 
-@pytest.mark.parametrize("kwargs", [dict(output_size=(13, 12)), dict(factor=0.85, norm="unitary"),
-                                    dict(output_size=8, frequency_dropout=0.3, seed=3)])
+@pytest.mark.parametrize(
+    "kwargs",
+    [dict(output_size=(13, 12)), dict(factor=0.85, norm="unitary"), dict(output_size=8, frequency_dropout=0.3, seed=3)],
+)
 def test_spectral_pooling_in_bfloat16_is_the_float32_operator(kwargs):
     x = _x((4, 27, 26, 5))
     exact = SpectralPooling2D(**kwargs)(x, training=False)

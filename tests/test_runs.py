@@ -12,7 +12,9 @@ from spectral_lib import SpectralConv2D, SpectralPooling2D, data, training
 from spectral_lib.repro import profiles, runs
 
 
-@pytest.mark.parametrize("architecture,kernel_size", [("generic", 3), ("generic", 5), ("deep", 3), ("spectral_pooling", 3)])
+@pytest.mark.parametrize(
+    "architecture,kernel_size", [("generic", 3), ("generic", 5), ("deep", 3), ("spectral_pooling", 3)]
+)
 def test_both_arms_start_from_the_same_spatial_filters(architecture, kernel_size):
     spatial, spectral = (
         runs.build_model(runs.settings(architecture=architecture, kernel_size=kernel_size, parameterization=p))
@@ -39,8 +41,13 @@ def test_names_are_readable_stable_and_distinct():
     base = runs.settings(parameterization="spectral", seed=2)
     assert runs.name(base).startswith("generic3x3-spectral-adam-seed2-")
     assert runs.name(base) == runs.name(runs.settings(seed=2, parameterization="spectral"))
-    variants = [base, {**base, "orthonormal": False}, {**base, "learning_rate": 1e-4},
-                {**base, "optimizer": "sgd", "momentum": 0.9}, {**base, "train_images": 100}]
+    variants = [
+        base,
+        {**base, "orthonormal": False},
+        {**base, "learning_rate": 1e-4},
+        {**base, "optimizer": "sgd", "momentum": 0.9},
+        {**base, "train_images": 100},
+    ]
     assert len({runs.name(v) for v in variants}) == len(variants)
     assert "-spectral-raw-" in runs.name(variants[1]) and "-sgd-momentum0.9-" in runs.name(variants[3])
 
@@ -74,7 +81,9 @@ class Killed(Exception):
 def test_a_killed_run_resumes_to_exactly_the_uninterrupted_curve(tiny, tmp_path, monkeypatch):
     full = runs.train(tiny, 3, "99_a", "smoke")
     assert full["epochs"] == 3 and set(full["history"]) >= {"train_loss", "test_error", "wall_seconds"}
-    assert runs.record_path(tiny, "99_a", "smoke") == tmp_path / "runs/smoke/results/runs/99_a" / f"{runs.name(tiny)}.json"
+    assert (
+        runs.record_path(tiny, "99_a", "smoke") == tmp_path / "runs/smoke/results/runs/99_a" / f"{runs.name(tiny)}.json"
+    )
 
     def kill(self, epoch, logs=None):
         if epoch == 1:
@@ -115,8 +124,11 @@ def test_snapshot_holds_the_trained_parameters_and_adam_moments(tiny):
 
 def test_every_committed_record_keeps_its_name_under_the_current_settings():
     # New settings come with defaults that leave old runs' names, and so their reuse, unchanged.
-    records = [p for p in sorted((profiles.project_root() / "results" / "runs").glob("*/*.json"))
-               if not p.name.endswith(".progress.json")]  # unfinished runs: test_table checks those
+    records = [
+        p
+        for p in sorted((profiles.project_root() / "results" / "runs").glob("*/*.json"))
+        if not p.name.endswith(".progress.json")
+    ]  # unfinished runs: test_table checks those
     assert records, "no committed run records"
     for path in records:
         record = json.loads(path.read_text())
@@ -128,16 +140,39 @@ def test_every_committed_record_keeps_its_name_under_the_current_settings():
 def test_a_validation_split_is_evaluated_every_epoch_and_the_test_set_once(tmp_path, monkeypatch):
     monkeypatch.setattr(profiles, "project_root", lambda: tmp_path)
     rng = np.random.default_rng(0)
-    images = {k: rng.integers(0, 256, (n, 32, 32, 3), dtype=np.uint8) for k, n in (("train", 32), ("validation", 16), ("test", 16))}
+    images = {
+        k: rng.integers(0, 256, (n, 32, 32, 3), dtype=np.uint8)
+        for k, n in (("train", 32), ("validation", 16), ("test", 16))
+    }
     split = {k: (x, rng.integers(0, 100, len(x))) for k, x in images.items()}
     monkeypatch.setattr(runs, "datasets", lambda run, data_dir=None: split)
-    run = runs.settings(dataset="cifar100", architecture="spectral_pooling", num_layers=2, gamma=0.5, alpha=None,
-                        beta=None, optimizer="sgd", learning_rate=0.01, momentum=0.9, learning_rate_drops=[1],
-                        weight_decay=1e-3, augmentation=False, batch_size=16, train_images=32, validation_images=16,
-                        test_images=16)
+    run = runs.settings(
+        dataset="cifar100",
+        architecture="spectral_pooling",
+        num_layers=2,
+        gamma=0.5,
+        alpha=None,
+        beta=None,
+        optimizer="sgd",
+        learning_rate=0.01,
+        momentum=0.9,
+        learning_rate_drops=[1],
+        weight_decay=1e-3,
+        augmentation=False,
+        batch_size=16,
+        train_images=32,
+        validation_images=16,
+        test_images=16,
+    )
     record = runs.train(run, 2, "99_v", "smoke")
-    assert set(record["history"]) == {"train_loss", "train_error", "validation_loss", "validation_error",
-                                      "epoch_seconds", "wall_seconds"}
+    assert set(record["history"]) == {
+        "train_loss",
+        "train_error",
+        "validation_loss",
+        "validation_error",
+        "epoch_seconds",
+        "wall_seconds",
+    }
     assert len(record["history"]["validation_error"]) == 2 and 0 <= record["final_test"]["error"] <= 1
     assert "final_test" not in runs.load(run, 1, "99_v", "smoke")  # it belongs to epoch 2
     model = runs.build_model(run)
@@ -158,7 +193,9 @@ def test_split_sizes_are_checked():
 def test_the_validation_split_is_the_end_of_the_training_set_and_the_test_set_its_own(monkeypatch):
     # A CIFAR layout whose every image and label is its index: slices show where they were cut.
     train, test = np.arange(50000), 100000 + np.arange(10000)
-    layout = data.Dataset(data.Split(train.reshape(-1, 1, 1, 1), train), data.Split(test.reshape(-1, 1, 1, 1), test), [])
+    layout = data.Dataset(
+        data.Split(train.reshape(-1, 1, 1, 1), train), data.Split(test.reshape(-1, 1, 1, 1), test), []
+    )
     monkeypatch.setattr(data, "load_cifar10", lambda data_dir=None: layout)
     splits = runs.datasets(runs.settings(train_images=1000, validation_images=500, test_images=300))
     assert list(splits["train"][1]) == list(range(1000))
@@ -175,8 +212,16 @@ def test_the_final_test_error_is_measured_on_the_test_set(tmp_path, monkeypatch)
     # The validation split holds the test images with other labels: its error differs from the test error.
     split = {"train": (x, y), "validation": (xt, (yt + 1) % 10), "test": (xt, yt)}
     monkeypatch.setattr(runs, "datasets", lambda run, data_dir=None: split)
-    run = runs.settings(architecture="spectral_pooling", num_layers=1, batch_size=16, train_images=32,
-                        validation_images=64, test_images=64, optimizer="sgd", learning_rate=0.05)
+    run = runs.settings(
+        architecture="spectral_pooling",
+        num_layers=1,
+        batch_size=16,
+        train_images=32,
+        validation_images=64,
+        test_images=64,
+        optimizer="sgd",
+        learning_rate=0.05,
+    )
     record = runs.train(run, 2, "99_t", "smoke", export=tmp_path / "m.keras")
     model = keras.saving.load_model(tmp_path / "m.keras")
     predicted = np.argmax(model.predict(xt.astype("float32"), verbose=0), axis=1)

@@ -15,9 +15,20 @@ import pytest
 from spectral_lib import training
 from spectral_lib.repro import profiles, runs, search
 
-TINY = {"dataset": "cifar10", "searched": ["num_layers", "weight_decay", "learning_rate"], "trials": 3,
-        "startup_trials": 3, "max_layers": 2, "train_images": 32, "validation_images": 16, "epochs": 1,
-        "min_epochs": 1, "batch_size": 16, "seed": 0, "precision": "float32"}
+TINY = {
+    "dataset": "cifar10",
+    "searched": ["num_layers", "weight_decay", "learning_rate"],
+    "trials": 3,
+    "startup_trials": 3,
+    "max_layers": 2,
+    "train_images": 32,
+    "validation_images": 16,
+    "epochs": 1,
+    "min_epochs": 1,
+    "batch_size": 16,
+    "seed": 0,
+    "precision": "float32",
+}
 
 # A worker process on 48 random CIFAR-like images, its project root in argv[1].
 WORKER = textwrap.dedent("""
@@ -57,8 +68,9 @@ def test_a_parameter_at_an_end_of_its_range_is_flagged():
     config = {"max_layers": 12, "searched": ["num_layers", "weight_decay", "learning_rate"]}
     best = {"params": {"num_layers": 12, "weight_decay": 1.05e-5, "learning_rate": 0.01}}
     assert search.at_bounds(best, config) == {"num_layers": "highest", "weight_decay": "lowest"}
-    assert search.at_bounds({"params": {"num_layers": 11, "weight_decay": 1e-3, "learning_rate": 0.1}}, config) \
-        == {"learning_rate": "highest"}
+    assert search.at_bounds({"params": {"num_layers": 11, "weight_decay": 1e-3, "learning_rate": 0.1}}, config) == {
+        "learning_rate": "highest"
+    }
 
 
 def test_paper_schedule_drops_at_two_thirds_and_fourteen_fifteenths():
@@ -69,8 +81,15 @@ def test_paper_schedule_drops_at_two_thirds_and_fourteen_fifteenths():
 
 
 def test_a_trial_trains_with_sgd_on_the_validation_split_and_never_loads_the_test_set():
-    params = {"gamma": 0.6, "num_layers": 2, "alpha": 0.4, "beta": 0.1, "weight_decay": 1e-4,
-              "one_minus_momentum": 0.05, "learning_rate": 0.01}
+    params = {
+        "gamma": 0.6,
+        "num_layers": 2,
+        "alpha": 0.4,
+        "beta": 0.1,
+        "weight_decay": 1e-4,
+        "one_minus_momentum": 0.05,
+        "learning_rate": 0.01,
+    }
     run = search.trial_run(params, {**TINY, "epochs": 6, "searched": search.PARAMETERS})
     assert run["test_images"] == 0 and run["validation_images"] == 16
     assert run["optimizer"] == "sgd" and np.isclose(run["momentum"], 0.95) and not run["augmentation"]
@@ -85,8 +104,9 @@ def tiny_search(tmp_path, monkeypatch):
     monkeypatch.setitem(profiles.PROFILES[search.EXPERIMENT], "smoke", dict(TINY))
     rng = np.random.default_rng(0)
     x, y = rng.integers(0, 256, (48, 32, 32, 3), dtype=np.uint8), rng.integers(0, 10, 48)
-    monkeypatch.setattr(runs, "datasets", lambda run, data_dir=None: {"train": (x[:32], y[:32]),
-                                                                      "validation": (x[32:], y[32:])})
+    monkeypatch.setattr(
+        runs, "datasets", lambda run, data_dir=None: {"train": (x[:32], y[:32]), "validation": (x[32:], y[32:])}
+    )
     return tmp_path
 
 
@@ -130,13 +150,15 @@ def test_a_finished_search_is_reused_and_a_fresh_storage_continues_it(tiny_searc
 def test_a_continued_search_does_not_repeat_its_random_start_up_trials(tiny_search, monkeypatch, fresh_storage):
     # Still in the random start-up phase (5 random trials, 2 done): a worker that opens the study again, or a
     # fresh storage seeded from the results file, must draw new points, not the ones its first process drew.
-    monkeypatch.setitem(profiles.PROFILES[search.EXPERIMENT], "smoke", {**TINY, "trials": 2, "startup_trials": 5,
-                                                                         "max_layers": 15})
+    monkeypatch.setitem(
+        profiles.PROFILES[search.EXPERIMENT], "smoke", {**TINY, "trials": 2, "startup_trials": 5, "max_layers": 15}
+    )
     first = search.search("smoke")
     if fresh_storage:
         (tiny_search / "runs/smoke/06_search/study.db").unlink()
-    monkeypatch.setitem(profiles.PROFILES[search.EXPERIMENT], "smoke", {**TINY, "trials": 4, "startup_trials": 5,
-                                                                         "max_layers": 15})
+    monkeypatch.setitem(
+        profiles.PROFILES[search.EXPERIMENT], "smoke", {**TINY, "trials": 4, "startup_trials": 5, "max_layers": 15}
+    )
     params = [t["params"] for t in search.search("smoke")["trials"]]
     assert params[:2] == [t["params"] for t in first["trials"]]
     assert params[2] not in params[:2] and params[3] not in params[:3], params
@@ -168,8 +190,13 @@ def test_each_epoch_is_reported_while_it_trains_and_a_pruned_trial_stops_there(t
 
 def _worker(root, storage, worker, config):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    return subprocess.Popen([sys.executable, "-c", WORKER, str(root), storage, str(worker), repr(config)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", WORKER, str(root), storage, str(worker), repr(config)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def test_two_workers_share_one_sqlite_study_without_losing_or_repeating_trials(tmp_path):

@@ -3,9 +3,9 @@
 import keras
 import numpy as np
 import pytest
-
 import reference
 from autodiff import to_numpy, weight_grads
+
 from spectral_lib import SpectralConv2D, fourier
 
 

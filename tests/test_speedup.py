@@ -10,8 +10,16 @@ def test_speedup_in_epochs_and_seconds():
     spatial = [0.6, 0.5, 0.4, 0.35, 0.3, 0.32]  # best 0.30 at epoch 5
     spectral = [0.5, 0.4, 0.29, 0.25, 0.2, 0.2]  # first at or below 0.30 at epoch 3
     out = speedup.speedup(spatial, spectral, [10, 20, 30, 40, 50, 60], [20, 40, 60, 80, 100, 120])
-    assert out == {"spatial_best": 0.3, "spectral_best": 0.2, "target": 0.3, "spatial_epoch": 5, "spectral_epoch": 3,
-                   "status": "ok", "epochs": 5 / 3, "seconds": 50 / 60}
+    assert out == {
+        "spatial_best": 0.3,
+        "spectral_best": 0.2,
+        "target": 0.3,
+        "spatial_epoch": 5,
+        "spectral_epoch": 3,
+        "status": "ok",
+        "epochs": 5 / 3,
+        "seconds": 50 / 60,
+    }
 
 
 def test_a_tolerance_moves_both_epochs_to_the_first_within_it_of_the_spatial_best():
@@ -49,7 +57,9 @@ def test_a_slower_spectral_arm_gives_a_speedup_below_one():
 
 def test_describe_names_the_speedup_and_the_epochs_it_is_the_ratio_of():
     spatial = [0.6, 0.5, 0.4, 0.35, 0.3, 0.32]
-    out = speedup.speedup(spatial, [0.5, 0.4, 0.29, 0.25, 0.2, 0.2], [10, 20, 30, 40, 50, 60], [20, 40, 60, 80, 100, 120])
+    out = speedup.speedup(
+        spatial, [0.5, 0.4, 0.29, 0.25, 0.2, 0.2], [10, 20, 30, 40, 50, 60], [20, 40, 60, 80, 100, 120]
+    )
     assert speedup.describe(out) == "1.67 (0.83) = 5/3"
     assert speedup.describe(speedup.speedup(spatial, [0.5] * 6)) == "not reached (the spatial arm was there at epoch 5)"
     assert speedup.describe(speedup.speedup([0.5, 0.4, 0.3], [0.2] * 3)) == "too short (spatial best at its last epoch)"
@@ -113,8 +123,14 @@ def test_kernel_gap_separates_the_change_of_basis_from_round_off(optimizer, drif
     rng = np.random.default_rng(0)
     x, y = rng.integers(0, 256, (32, 32, 32, 3), dtype=np.uint8), rng.integers(0, 10, 32)
     monkeypatch.setattr(runs, "datasets", lambda run, data_dir=None: {"train": (x, y)})
-    run = runs.settings(optimizer=optimizer, learning_rate=0.01 if optimizer == "sgd" else 1e-3, batch_size=16,
-                        train_images=32, test_images=16, augmentation=False)
+    run = runs.settings(
+        optimizer=optimizer,
+        learning_rate=0.01 if optimizer == "sgd" else 1e-3,
+        batch_size=16,
+        train_images=32,
+        test_images=16,
+        augmentation=False,
+    )
     gaps = speedup.kernel_gap(run, 3)
     assert len(gaps["spectral"]) == len(gaps["round_off"]) == 3
     ratio = gaps["spectral"][0] / max(gaps["round_off"][0], 1e-7)
@@ -125,8 +141,11 @@ def test_a_recorded_kernel_gap_is_read_back_not_recomputed(tmp_path, monkeypatch
     # Round-off differs between CPUs: the notebook re-executed elsewhere must show the committed gaps.
     monkeypatch.setattr(speedup.profiles, "project_root", lambda: tmp_path)
     run = runs.settings(optimizer="sgd", learning_rate=0.01, batch_size=16, train_images=32, test_images=16)
-    monkeypatch.setattr(speedup, "kernel_gap", lambda run, steps, data_dir=None: {"spectral": [1e-6] * steps,
-                                                                                  "round_off": [2e-6] * steps})
+    monkeypatch.setattr(
+        speedup,
+        "kernel_gap",
+        lambda run, steps, data_dir=None: {"spectral": [1e-6] * steps, "round_off": [2e-6] * steps},
+    )
     first = speedup.recorded_kernel_gap(run, 3, "cpu")
     path = speedup.kernel_gap_path(run, 3, "cpu")
     assert path.parent == tmp_path / "results" / "runs" / "04_fig5" / "kernel_gap"

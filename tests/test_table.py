@@ -35,14 +35,22 @@ def test_the_queue_keeps_its_run_names_and_order():
     entries = table.plan("cpu")
     assert [runs.name(e["run"]) for e in entries] == QUEUE_NAMES
     assert [(e["variant"], e["seed"]) for e in entries[:5]] == [
-        ("max_pooling", 0), ("spectral_half", 0), ("spectral_pooling", 0), ("max_pooling", 1), ("spectral_half", 1)]
+        ("max_pooling", 0),
+        ("spectral_half", 0),
+        ("spectral_pooling", 0),
+        ("max_pooling", 1),
+        ("spectral_half", 1),
+    ]
 
 
 def test_every_queue_run_has_the_papers_schedule_and_settings():
     entries = table.plan("cpu")
     for e in entries:
         run = e["run"]
-        assert e["epochs"] == paper.EPOCHS == 150 and run["learning_rate_drops"] == paper.LEARNING_RATE_DROPS == (100, 140)
+        assert e["epochs"] == paper.EPOCHS == 150 and run["learning_rate_drops"] == paper.LEARNING_RATE_DROPS == (
+            100,
+            140,
+        )
         assert run["optimizer"] == "sgd" and run["momentum"] == 0.95 and run["learning_rate"] == 0.0088
         assert (run["gamma"], run["num_layers"], run["weight_decay"]) == (0.85, 6, 5e-4) and not run["augmentation"]
         assert (run["train_images"], run["validation_images"], run["test_images"]) == (45000, 5000, 10000)
@@ -70,8 +78,9 @@ def tiny(tmp_path, monkeypatch):
     rng = np.random.default_rng(0)
     x, xv = (rng.integers(0, 256, (n, 32, 32, 3), dtype=np.uint8) for n in (32, 16))
     y, yv = rng.integers(0, 10, 32), rng.integers(0, 10, 16)
-    monkeypatch.setattr(runs, "datasets", lambda run, data_dir=None: {"train": (x, y), "validation": (xv, yv),
-                                                                     "test": (xv, yv)})
+    monkeypatch.setattr(
+        runs, "datasets", lambda run, data_dir=None: {"train": (x, y), "validation": (xv, yv), "test": (xv, yv)}
+    )
     return runs.settings(batch_size=16, train_images=32, validation_images=16, test_images=16)
 
 
@@ -83,6 +92,7 @@ def _kill_after(monkeypatch, last):
     def kill(self, epoch, logs=None):
         if epoch + 1 == last:
             raise Killed
+
     monkeypatch.setattr(runs.Snapshot, "on_epoch_end", kill)
 
 
@@ -94,13 +104,16 @@ def test_a_killed_run_leaves_its_progress_and_resumes_on_another_commit_as_a_new
             runs.train(tiny, 3, "99_q", "smoke", report_progress=True)
     partial = progress.load(tiny, "99_q", "smoke")
     assert (partial["epochs"], partial["epochs_planned"], len(partial["history"]["validation_error"])) == (2, 3, 2)
-    assert [(s["commit"], s["first_epoch"], s["last_epoch"], s["start"]) for s in partial["segments"]] == \
-        [("aaaaaaa", 0, 2, "fresh")]
+    assert [(s["commit"], s["first_epoch"], s["last_epoch"], s["start"]) for s in partial["segments"]] == [
+        ("aaaaaaa", 0, 2, "fresh")
+    ]
     assert partial["images_per_second"] > 0 and partial["training_seconds"] == partial["history"]["wall_seconds"][-1]
     monkeypatch.setattr(progress, "code_version", lambda: "bbbbbbb")
     record = runs.train(tiny, 3, "99_q", "smoke", report_progress=True)
-    assert [(s["commit"], s["first_epoch"], s["last_epoch"], s["start"]) for s in record["segments"]] == \
-        [("aaaaaaa", 0, 2, "fresh"), ("bbbbbbb", 2, 3, "resumed")]
+    assert [(s["commit"], s["first_epoch"], s["last_epoch"], s["start"]) for s in record["segments"]] == [
+        ("aaaaaaa", 0, 2, "fresh"),
+        ("bbbbbbb", 2, 3, "resumed"),
+    ]
     assert record["history"]["validation_error"][:2] == partial["history"]["validation_error"]
     assert progress.load(tiny, "99_q", "smoke") is None  # the record carries it from now on
 
@@ -123,9 +136,17 @@ def test_a_run_whose_checkpoint_is_gone_starts_again_and_says_so(tiny, monkeypat
 
 def _row(variant, error, seed=0, part=None, status="finished", epochs=150, dataset="cifar10"):
     part = part or {"max_pooling": "twin", "spectral_half": "control", "spectral_pooling": "headline"}[variant]
-    return {"part": part, "dataset": dataset, "variant": variant, "seed": seed, "status": status,
-            "test_error": error if status == "finished" else None, "test_images": 10000, "epochs": epochs,
-            "epochs_planned": 150}
+    return {
+        "part": part,
+        "dataset": dataset,
+        "variant": variant,
+        "seed": seed,
+        "status": status,
+        "test_error": error if status == "finished" else None,
+        "test_images": 10000,
+        "epochs": epochs,
+        "epochs_planned": 150,
+    }
 
 
 def _by_claim(rows, epochs=150):
@@ -193,7 +214,11 @@ def test_the_exported_model_takes_raw_images_survives_a_reload_and_leaves_the_op
 def test_every_committed_progress_file_names_its_run_and_its_segments():
     for path in sorted((ROOT / "results" / "runs" / table.EXPERIMENT).glob("*.progress.json")):
         partial = read_json(path)
-        assert path.name == f"{runs.name(runs.settings(**partial['settings']))}.progress.json" == f"{partial['name']}.progress.json"
+        assert (
+            path.name
+            == f"{runs.name(runs.settings(**partial['settings']))}.progress.json"
+            == f"{partial['name']}.progress.json"
+        )
         assert not store.record_path(partial["settings"], table.EXPERIMENT, "cpu").exists(), "finished, yet in progress"
         kept = [s for s in partial["segments"] if not s.get("lost")]
         assert sum(s["last_epoch"] - s["first_epoch"] for s in kept) == partial["epochs"] < partial["epochs_planned"]

@@ -11,15 +11,27 @@ from spectral_lib.utils import set_seed
 def network(run: dict) -> keras.Model:
     """The run's uncompiled network, its weights drawn right after :func:`set_seed` of ``run["seed"]``."""
     set_seed(run["seed"])
-    common = {"kernel_size": run["kernel_size"], "conv": run["parameterization"], "orthonormal": run["orthonormal"],
-              "num_classes": 100 if run["dataset"] == "cifar100" else 10, "weight_decay": run["weight_decay"]}
+    common = {
+        "kernel_size": run["kernel_size"],
+        "conv": run["parameterization"],
+        "orthonormal": run["orthonormal"],
+        "num_classes": 100 if run["dataset"] == "cifar100" else 10,
+        "weight_decay": run["weight_decay"],
+    }
     if run["architecture"] == "generic":
         return models.generic(**common)
     if run["architecture"] == "deep":
         return models.deep(**common)
-    return models.spectral_pooling_net(num_layers=run["num_layers"], gamma=run["gamma"], alpha=run["alpha"],
-                                       beta=run["beta"], pool=run["pooling"], norm=run["pooling_norm"],
-                                       seed=run["seed"], **common)
+    return models.spectral_pooling_net(
+        num_layers=run["num_layers"],
+        gamma=run["gamma"],
+        alpha=run["alpha"],
+        beta=run["beta"],
+        pool=run["pooling"],
+        norm=run["pooling_norm"],
+        seed=run["seed"],
+        **common,
+    )
 
 
 def build_model(run: dict) -> keras.Model:
@@ -56,6 +68,7 @@ def build_model(run: dict) -> keras.Model:
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
     )
     return model
+
 
 def convolutions(model: keras.Model) -> list[keras.layers.Layer]:
     """The layers of ``model`` with a 2-D convolution kernel, in order."""

@@ -89,8 +89,10 @@ class Experiment:
     def readme_items(self, summary) -> list[str]:
         """Its rows of README's table of claims: each verdict with its evidence."""
         cell = lambda text: text.replace("|", "\\|")  # noqa: E731  (a "|" in a cell would split it)
-        return [f"| {self.paper_item} | `{self.notebook}` | {cell(v.claim)} | **{v.verdict}** | {cell(v.evidence)} |"
-                for v in self.verdicts(summary)]
+        return [
+            f"| {self.paper_item} | `{self.notebook}` | {cell(v.claim)} | **{v.verdict}** | {cell(v.evidence)} |"
+            for v in self.verdicts(summary)
+        ]
 
     def readme_section(self, summary) -> list[str]:
         """Its README section (empty by default: the table of claims says all)."""

@@ -34,9 +34,11 @@ def summary(basis: np.ndarray, camera: np.ndarray, sizes: list[tuple[int, int]])
     """The results summary: is ``basis`` (``[u, v, m, n]``) orthonormal, the share of the cameraman's
     energy within 16 cycles (4 decimals), and :func:`symmetry` of each of ``sizes``."""
     flat = basis.reshape(basis.shape[0] * basis.shape[1], -1)
-    return {"basis_orthonormal": bool(np.allclose(flat.conj() @ flat.T, np.eye(len(flat)))),
-            "camera_energy_share_within_16_cycles": round(energy_share(camera, 16), 4),
-            "symmetry": {f"{m}x{n}": symmetry(m, n) for m, n in sizes}}
+    return {
+        "basis_orthonormal": bool(np.allclose(flat.conj() @ flat.T, np.eye(len(flat)))),
+        "camera_energy_share_within_16_cycles": round(energy_share(camera, 16), 4),
+        "symmetry": {f"{m}x{n}": symmetry(m, n) for m, n in sizes},
+    }
 
 
 class Figure1(experiment.Experiment):
@@ -55,10 +57,14 @@ class Figure1(experiment.Experiment):
         found = {size: sorted(map(tuple, v["real_entries"])) for size, v in sym.items()}
         agree = all(entries == paper.real_only_entries(size) for size, entries in found.items())
         evidence = "; ".join(f"{size}: {entries}" for size, entries in found.items())
-        return [verdicts.Verdict(f"real-only spectrum entries: {paper.REAL_ONLY_RULE}",
-                                 verdicts.REPRODUCED if agree else verdicts.NOT_REPRODUCED,
-                                 f"found {evidence}; cameraman's energy within 16 cycles "
-                                 f"{100 * summary['camera_energy_share_within_16_cycles']:.2f} %")]
+        return [
+            verdicts.Verdict(
+                f"real-only spectrum entries: {paper.REAL_ONLY_RULE}",
+                verdicts.REPRODUCED if agree else verdicts.NOT_REPRODUCED,
+                f"found {evidence}; cameraman's energy within 16 cycles "
+                f"{100 * summary['camera_energy_share_within_16_cycles']:.2f} %",
+            )
+        ]
 
 
 EXPERIMENT = experiment.register(Figure1()).name

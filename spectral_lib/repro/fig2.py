@@ -24,8 +24,10 @@ def summary(photos: dict[str, np.ndarray], reductions: list[int]) -> dict:
         x, ks = photo[None], [int(np.sqrt(r)) for r in reductions]
         errors[name] = {
             "max": [round(float(approximation.relative_error(x, approximation.block(x, k, "max"))[0]), 4) for k in ks],
-            "spectral": [round(float(approximation.relative_error(x, approximation.spectral(x, (size // k,) * 2))[0]), 4)
-                         for k in ks],
+            "spectral": [
+                round(float(approximation.relative_error(x, approximation.spectral(x, (size // k,) * 2))[0]), 4)
+                for k in ks
+            ],
         }
     return {"image_size": size, "reductions": list(reductions), "relative_l2_error": errors}
 
@@ -47,11 +49,18 @@ class Figure2(experiment.Experiment):
         errors, reductions = summary["relative_l2_error"], summary["reductions"]
         lower = all(s < m for e in errors.values() for s, m in zip(e["spectral"], e["max"]))
         i = reductions.index(256) if 256 in reductions else -1
-        evidence = "; ".join(f"{name} at 1/{reductions[i]} of the values: {e['spectral'][i]:.3f} spectral vs "
-                             f"{e['max'][i]:.3f} max" for name, e in errors.items())
-        return [verdicts.Verdict(paper.CLAIMS["fig2"], verdicts.REPRODUCED if lower else verdicts.NOT_REPRODUCED,
-                                 f"relative l2 error lower at every reduction "
-                                 f"{'for every image' if lower else 'not for every image'}; {evidence}")]
+        evidence = "; ".join(
+            f"{name} at 1/{reductions[i]} of the values: {e['spectral'][i]:.3f} spectral vs {e['max'][i]:.3f} max"
+            for name, e in errors.items()
+        )
+        return [
+            verdicts.Verdict(
+                paper.CLAIMS["fig2"],
+                verdicts.REPRODUCED if lower else verdicts.NOT_REPRODUCED,
+                f"relative l2 error lower at every reduction "
+                f"{'for every image' if lower else 'not for every image'}; {evidence}",
+            )
+        ]
 
 
 EXPERIMENT = experiment.register(Figure2()).name

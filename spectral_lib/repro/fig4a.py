@@ -30,42 +30,54 @@ def losses(batches: list[np.ndarray], size: int) -> dict:
     least 2 x 2."""
     out = {"spectral": {}, "max": {}, "avg": {}}
     blocks = [size // 2**i for i in range(1, 12) if size // 2**i >= 2]
-    sizes = range(1, size + 1) if size <= 32 else sorted(set(np.geomspace(1, size, 48).round().astype(int)) | set(blocks))
+    sizes = (
+        range(1, size + 1) if size <= 32 else sorted(set(np.geomspace(1, size, 48).round().astype(int)) | set(blocks))
+    )
     for s in sizes:
         out["spectral"][s * s / size**2] = np.concatenate(
-            [approximation.relative_error(b, approximation.spectral(b, (s, s))) for b in batches])
+            [approximation.relative_error(b, approximation.spectral(b, (s, s))) for b in batches]
+        )
     for k in (size // b for b in blocks):
         for method in ("max", "avg"):
             out[method][1 / k**2] = np.concatenate(
-                [approximation.relative_error(b, approximation.block(b, k, method)) for b in batches])
+                [approximation.relative_error(b, approximation.block(b, k, method)) for b in batches]
+            )
     return out
 
 
 def curves(errors: dict) -> dict:
     """Per method, the fractions kept and the mean, 10th and 90th percentile over images of the
     per-image errors ``errors[method][fraction]`` (:func:`losses`)."""
-    return {method: {"fraction": [stored(f) for f in by_f],
-                     "mean": [stored(np.mean(v)) for v in by_f.values()],
-                     "p10": [stored(np.percentile(v, 10)) for v in by_f.values()],
-                     "p90": [stored(np.percentile(v, 90)) for v in by_f.values()]}
-            for method, by_f in errors.items()}
+    return {
+        method: {
+            "fraction": [stored(f) for f in by_f],
+            "mean": [stored(np.mean(v)) for v in by_f.values()],
+            "p10": [stored(np.percentile(v, 10)) for v in by_f.values()],
+            "p90": [stored(np.percentile(v, 90)) for v in by_f.values()],
+        }
+        for method, by_f in errors.items()
+    }
 
 
 def at_block_fractions(curve: dict) -> list[dict]:
     """The means of the three methods at the fractions block pooling reaches."""
     spectral = dict(zip(curve["spectral"]["fraction"], curve["spectral"]["mean"]))
-    return [{"fraction": f, "spectral": spectral[f], "avg": a, "max": m}
-            for f, m, a in zip(curve["max"]["fraction"], curve["max"]["mean"], curve["avg"]["mean"])]
+    return [
+        {"fraction": f, "spectral": spectral[f], "avg": a, "max": m}
+        for f, m, a in zip(curve["max"]["fraction"], curve["max"]["mean"], curve["avg"]["mean"])
+    ]
 
 
 def summary(settings: dict, sets: dict[str, list[np.ndarray]]) -> dict:
     """The results summary: the settings, the number of images of each of ``sets`` (``{title: batches}``,
     all batches of a set of one size), their :func:`curves` and the means at the block fractions."""
     found = {title: curves(losses(batches, batches[0].shape[1])) for title, batches in sets.items()}
-    return {"settings": {**settings, "photographs": list(settings["photographs"])},
-            "images": {title: sum(len(b) for b in batches) for title, batches in sets.items()},
-            "at_block_fractions": {title: at_block_fractions(curve) for title, curve in found.items()},
-            "curves": found}
+    return {
+        "settings": {**settings, "photographs": list(settings["photographs"])},
+        "images": {title: sum(len(b) for b in batches) for title, batches in sets.items()},
+        "at_block_fractions": {title: at_block_fractions(curve) for title, curve in found.items()},
+        "curves": found,
+    }
 
 
 class Figure4a(experiment.Experiment):
@@ -77,8 +89,10 @@ class Figure4a(experiment.Experiment):
 
     def describe(self, profile: str) -> str:
         s = self.settings(profile)
-        return (f"the first {s['cifar_images']} CIFAR-10 test images and {len(s['photographs'])} photographs at "
-                f"{s['photo_size']} x {s['photo_size']}")
+        return (
+            f"the first {s['cifar_images']} CIFAR-10 test images and {len(s['photographs'])} photographs at "
+            f"{s['photo_size']} x {s['photo_size']}"
+        )
 
     def verdicts(self, summary) -> list[verdicts.Verdict]:
         """Claim 1 on each image set: the mean error of spectral pooling below max pooling's at every
@@ -88,13 +102,17 @@ class Figure4a(experiment.Experiment):
             below = all(r["spectral"] < r["max"] for r in rows)
             closest = min(rows, key=lambda r: r["max"] - r["spectral"])
             avg = [f"1/{round(1 / r['fraction'])}" for r in rows if r["avg"] <= r["spectral"]]
-            out.append(verdicts.Verdict(
-                f"{paper.CLAIMS['fig4a']} ({name}, {summary['images'][name]} images)",
-                verdicts.REPRODUCED if below else verdicts.NOT_REPRODUCED,
-                f"mean relative l2 error below max pooling's at {sum(r['spectral'] < r['max'] for r in rows)} of "
-                f"{len(rows)} fractions; closest at 1/{round(1 / closest['fraction'])}: {closest['spectral']:.3f} vs "
-                f"{closest['max']:.3f}; average pooling (not in the paper) at or below spectral at "
-                f"{', '.join(avg) or 'no fraction'}"))
+            out.append(
+                verdicts.Verdict(
+                    f"{paper.CLAIMS['fig4a']} ({name}, {summary['images'][name]} images)",
+                    verdicts.REPRODUCED if below else verdicts.NOT_REPRODUCED,
+                    f"mean relative l2 error below max pooling's at {sum(r['spectral'] < r['max'] for r in rows)} of "
+                    f"{len(rows)} fractions; closest at 1/{round(1 / closest['fraction'])}: "
+                    f"{closest['spectral']:.3f} vs "
+                    f"{closest['max']:.3f}; average pooling (not in the paper) at or below spectral at "
+                    f"{', '.join(avg) or 'no fraction'}",
+                )
+            )
         return out
 
     def readme_section(self, summary) -> list[str]:
@@ -102,11 +120,17 @@ class Figure4a(experiment.Experiment):
             return []
         lines = []
         for name, rows in summary["at_block_fractions"].items():
-            lines += [f"Mean relative l2 error over the {summary['images'][name]} images of the {name}, at the "
-                      "fractions block pooling reaches:", "",
-                      "| values kept | spectral pooling | average pooling | max pooling |", "|---|---|---|---|"]
-            lines += [f"| 1/{round(1 / r['fraction'])} | {r['spectral']:.3f} | {r['avg']:.3f} | {r['max']:.3f} |"
-                      for r in rows]
+            lines += [
+                f"Mean relative l2 error over the {summary['images'][name]} images of the {name}, at the "
+                "fractions block pooling reaches:",
+                "",
+                "| values kept | spectral pooling | average pooling | max pooling |",
+                "|---|---|---|---|",
+            ]
+            lines += [
+                f"| 1/{round(1 / r['fraction'])} | {r['spectral']:.3f} | {r['avg']:.3f} | {r['max']:.3f} |"
+                for r in rows
+            ]
             lines.append("")
         return lines[:-1]
 

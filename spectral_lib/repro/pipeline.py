@@ -129,8 +129,12 @@ def execute(notebook: Path, output: Path, parameters: dict, log: Path | None = N
     try:
         with _stderr_to(log):
             papermill.execute_notebook(
-                str(notebook), str(output), parameters=parameters, cwd=str(notebook.parent),
-                kernel_name="python3", progress_bar={"file": sys.stdout},
+                str(notebook),
+                str(output),
+                parameters=parameters,
+                cwd=str(notebook.parent),
+                kernel_name="python3",
+                progress_bar={"file": sys.stdout},
             )
     except papermill.PapermillExecutionError as err:
         raise SystemExit(

@@ -18,16 +18,33 @@ NAMES = ("smoke", "cpu", "paper")
 
 # Sample photographs of scikit-image (real photographs only, no synthetic images).
 PHOTOGRAPHS = (
-    "astronaut", "brick", "camera", "chelsea", "coffee", "coins", "grass", "gravel",
-    "hubble_deep_field", "immunohistochemistry", "moon", "retina", "rocket", "stereo_motorcycle",
+    "astronaut",
+    "brick",
+    "camera",
+    "chelsea",
+    "coffee",
+    "coins",
+    "grass",
+    "gravel",
+    "hubble_deep_field",
+    "immunohistochemistry",
+    "moon",
+    "retina",
+    "rocket",
+    "stereo_motorcycle",
 )
 
 _SEARCHABLE = ("gamma", "num_layers", "alpha", "beta", "weight_decay", "one_minus_momentum", "learning_rate")
 
 
 def _fig5(generic: dict, other: dict, controls: dict, snapshot_epochs: list[int]) -> dict:
-    return {"cells": {"generic": generic, "deep": other, "spectral_pooling": other}, "kernel_sizes": [3, 5],
-            "adam_learning_rate": 1e-3, "controls": controls, "snapshot_epochs": snapshot_epochs}
+    return {
+        "cells": {"generic": generic, "deep": other, "spectral_pooling": other},
+        "kernel_sizes": [3, 5],
+        "adam_learning_rate": 1e-3,
+        "controls": controls,
+        "snapshot_epochs": snapshot_epochs,
+    }
 
 
 PROFILES: dict[str, dict[str, dict]] = {
@@ -51,7 +68,8 @@ PROFILES: dict[str, dict[str, dict]] = {
         "smoke": _fig5(
             {"train_images": 32, "test_images": 32, "epochs": 3, "seeds": 1, "batch_size": 16},
             {"train_images": 32, "test_images": 32, "epochs": 2, "seeds": 1, "batch_size": 16},
-            {"epochs": 2, "learning_rate": 0.01, "momentum": 0.9, "gap_steps": 3}, [2],
+            {"epochs": 2, "learning_rate": 0.01, "momentum": 0.9, "gap_steps": 3},
+            [2],
         ),
         # Sized to the 2 h budget on a 2-core machine (AMD EPYC, where an epoch with its evaluation takes
         # 3.4 s for Generic 3x3 and 11.7 s for Deep 5x5): the 25 runs took 114 min. Every spatial arm's
@@ -62,13 +80,15 @@ PROFILES: dict[str, dict[str, dict]] = {
         "cpu": _fig5(
             {"train_images": 2000, "test_images": 1000, "epochs": 40, "seeds": 3, "batch_size": 64},
             {"train_images": 1000, "test_images": 500, "epochs": 72, "seeds": 1, "batch_size": 64},
-            {"epochs": 5, "learning_rate": 0.01, "momentum": 0.9, "gap_steps": 20}, [10],
+            {"epochs": 5, "learning_rate": 0.01, "momentum": 0.9, "gap_steps": 20},
+            [10],
         ),
         # Full CIFAR-10; the paper does not state its number of epochs or seeds.
         "paper": _fig5(
             {"train_images": 50000, "test_images": 10000, "epochs": 100, "seeds": 3, "batch_size": 128},
             {"train_images": 50000, "test_images": 10000, "epochs": 100, "seeds": 3, "batch_size": 128},
-            {"epochs": 20, "learning_rate": 0.01, "momentum": 0.9, "gap_steps": 20}, [10],
+            {"epochs": 20, "learning_rate": 0.01, "momentum": 0.9, "gap_steps": 20},
+            [10],
         ),
     },
     # Figure 3: the Generic 3x3 Adam pair of seed 0 from 04 (reused), its convolutions and Adam moments
@@ -80,21 +100,54 @@ PROFILES: dict[str, dict[str, dict]] = {
     # last `validation_images` of it. `searched`: the parameters searched, M in 1..`max_layers`; the
     # others are fixed at the paper's optimum.
     "06_search": {
-        "smoke": {"dataset": "cifar10", "searched": ["num_layers", "weight_decay", "learning_rate"], "trials": 3,
-                  "startup_trials": 2, "max_layers": 2, "train_images": 64, "validation_images": 32, "epochs": 3,
-                  "min_epochs": 1, "batch_size": 32, "seed": 0, "precision": "float32"},
+        "smoke": {
+            "dataset": "cifar10",
+            "searched": ["num_layers", "weight_decay", "learning_rate"],
+            "trials": 3,
+            "startup_trials": 2,
+            "max_layers": 2,
+            "train_images": 64,
+            "validation_images": 32,
+            "epochs": 3,
+            "min_epochs": 1,
+            "batch_size": 32,
+            "seed": 0,
+            "precision": "float32",
+        },
         # What the paper does not state (M, weight decay) and the learning rate (its 0.0088 was tuned for
         # its own implementation), at its stated gamma, alpha, beta and momentum; trials of up to 10
         # epochs on 10 000 images. Sized for the 2 h budget on a 2-core CPU with AMX-BF16, where the
         # M = 6 net trains at about 400 images/s in bfloat16 (a full trial about 5 min, most pruned after
         # 1 or 3 epochs).
-        "cpu": {"dataset": "cifar10", "searched": ["num_layers", "weight_decay", "learning_rate"], "trials": 40,
-                "startup_trials": 10, "max_layers": 12, "train_images": 10000, "validation_images": 5000,
-                "epochs": 10, "min_epochs": 1, "batch_size": 128, "seed": 0, "precision": "mixed_bfloat16"},
+        "cpu": {
+            "dataset": "cifar10",
+            "searched": ["num_layers", "weight_decay", "learning_rate"],
+            "trials": 40,
+            "startup_trials": 10,
+            "max_layers": 12,
+            "train_images": 10000,
+            "validation_images": 5000,
+            "epochs": 10,
+            "min_epochs": 1,
+            "batch_size": 128,
+            "seed": 0,
+            "precision": "mixed_bfloat16",
+        },
         # The paper's whole space; it does not state its number of trials or the epochs of a trial.
-        "paper": {"dataset": "cifar10", "searched": list(_SEARCHABLE), "trials": 50, "startup_trials": 10,
-                  "max_layers": 15, "train_images": 45000, "validation_images": 5000, "epochs": 150,
-                  "min_epochs": 10, "batch_size": 128, "seed": 0, "precision": "mixed_bfloat16"},
+        "paper": {
+            "dataset": "cifar10",
+            "searched": list(_SEARCHABLE),
+            "trials": 50,
+            "startup_trials": 10,
+            "max_layers": 15,
+            "train_images": 45000,
+            "validation_images": 5000,
+            "epochs": 150,
+            "min_epochs": 10,
+            "batch_size": 128,
+            "seed": 0,
+            "precision": "mixed_bfloat16",
+        },
     },
     # Figure 4(b)'s table (table.py): the first `runs` of its queue (table.QUEUE), each trained for
     # `epochs` on the first `train_images` with the last `validation_images` of the training set held
@@ -103,14 +156,38 @@ PROFILES: dict[str, dict[str, dict]] = {
     # `notebook_trains`: notebook 07 trains the queue itself (seconds); otherwise it reads the records and
     # progress files that `python -m spectral_lib.repro.table` (or `make figures TRAIN=1 ONLY=07`) writes.
     "07_table4b": {
-        "smoke": {"train_images": 64, "validation_images": 32, "test_images": 64, "batch_size": 32,
-                  "precision": "float32", "epochs": 2, "runs": 5, "notebook_trains": True},
+        "smoke": {
+            "train_images": 64,
+            "validation_images": 32,
+            "test_images": 64,
+            "batch_size": 32,
+            "precision": "float32",
+            "epochs": 2,
+            "runs": 5,
+            "notebook_trains": True,
+        },
         # The paper's schedule on its 45 000 / 5 000 split. On a 2-core CPU with AMX-BF16 (the M = 6 net at
         # about 400 images/s in bfloat16, its twin about 2000) the five CIFAR-10 runs take about 15 h.
-        "cpu": {"train_images": 45000, "validation_images": 5000, "test_images": 10000, "batch_size": 128,
-                "precision": "mixed_bfloat16", "epochs": 150, "runs": 10, "notebook_trains": False},
-        "paper": {"train_images": 45000, "validation_images": 5000, "test_images": 10000, "batch_size": 128,
-                  "precision": "mixed_bfloat16", "epochs": 150, "runs": 10, "notebook_trains": False},
+        "cpu": {
+            "train_images": 45000,
+            "validation_images": 5000,
+            "test_images": 10000,
+            "batch_size": 128,
+            "precision": "mixed_bfloat16",
+            "epochs": 150,
+            "runs": 10,
+            "notebook_trains": False,
+        },
+        "paper": {
+            "train_images": 45000,
+            "validation_images": 5000,
+            "test_images": 10000,
+            "batch_size": 128,
+            "precision": "mixed_bfloat16",
+            "epochs": 150,
+            "runs": 10,
+            "notebook_trains": False,
+        },
     },
 }
 

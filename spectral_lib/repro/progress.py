@@ -61,8 +61,16 @@ def begin(run: dict, run_dir: Path, first_epoch: int, experiment: str, profile: 
             segments = [{**s, "lost": True} for s in earlier["segments"]]
             start = "restarted"
     segments = [s for s in segments if s["last_epoch"] > s["first_epoch"] or s.get("lost")]  # drop empty ones
-    segments.append({"commit": code_version(), "machine": machine(), "precision": run["precision"],
-                     "first_epoch": first_epoch, "last_epoch": first_epoch, "start": start})
+    segments.append(
+        {
+            "commit": code_version(),
+            "machine": machine(),
+            "precision": run["precision"],
+            "first_epoch": first_epoch,
+            "last_epoch": first_epoch,
+            "start": start,
+        }
+    )
     Path(run_dir).mkdir(parents=True, exist_ok=True)
     write_json(path, {"segments": segments})
     return segments
@@ -72,16 +80,27 @@ def summary(h: dict, run: dict) -> dict:
     """Images per second of training (the wall clock of an epoch includes its evaluation) and the total
     training time of the curve ``h``."""
     seconds = h["epoch_seconds"]
-    return {"images_per_second": run["train_images"] * len(seconds) / sum(seconds) if seconds else None,
-            "training_seconds": h["wall_seconds"][-1] if seconds else 0.0}
+    return {
+        "images_per_second": run["train_images"] * len(seconds) / sum(seconds) if seconds else None,
+        "training_seconds": h["wall_seconds"][-1] if seconds else 0.0,
+    }
 
 
 class Progress(keras.callbacks.Callback):
     """After every epoch: the current segment's last epoch in ``segments.json`` and, with ``report``, the
     run's progress file (:func:`progress_path`), both written atomically."""
 
-    def __init__(self, run: dict, run_dir: Path, segments: list[dict], epochs: int, experiment: str,
-                 profile: str, evaluated: str, report: bool):
+    def __init__(
+        self,
+        run: dict,
+        run_dir: Path,
+        segments: list[dict],
+        epochs: int,
+        experiment: str,
+        profile: str,
+        evaluated: str,
+        report: bool,
+    ):
         super().__init__()
         self.run, self.run_dir, self.segments, self.epochs = run, Path(run_dir), segments, epochs
         self.experiment, self.profile, self.evaluated, self.report = experiment, profile, evaluated, report
@@ -92,11 +111,20 @@ class Progress(keras.callbacks.Callback):
         if not self.report:
             return
         h = history(self.run_dir, self.evaluated)
-        write_json(progress_path(self.run, self.experiment, self.profile), {
-            "name": self.run_dir.name, "experiment": self.experiment, "profile": self.profile,
-            "settings": self.run, "epochs_planned": self.epochs, "epochs": len(h["epoch_seconds"]),
-            "history": h, "segments": self.segments, **summary(h, self.run),
-        })
+        write_json(
+            progress_path(self.run, self.experiment, self.profile),
+            {
+                "name": self.run_dir.name,
+                "experiment": self.experiment,
+                "profile": self.profile,
+                "settings": self.run,
+                "epochs_planned": self.epochs,
+                "epochs": len(h["epoch_seconds"]),
+                "history": h,
+                "segments": self.segments,
+                **summary(h, self.run),
+            },
+        )
 
 
 def load(run: dict, experiment: str, profile: str) -> dict | None:

@@ -19,9 +19,13 @@ from spectral_lib.repro.speedup import ARCHITECTURES
 
 START = "<!-- results:start: written by `python -m spectral_lib.repro.report` from results/; do not edit by hand -->"
 END = "<!-- results:end -->"
-CHOICES_START = "<!-- choices:start: written by `python -m spectral_lib.repro.report` from the settings; do not edit by hand -->"
+CHOICES_START = (
+    "<!-- choices:start: written by `python -m spectral_lib.repro.report` from the settings; do not edit by hand -->"
+)
 CHOICES_END = "<!-- choices:end -->"
-PROFILES_START = "<!-- profiles:start: written by `python -m spectral_lib.repro.report` from the settings; do not edit by hand -->"
+PROFILES_START = (
+    "<!-- profiles:start: written by `python -m spectral_lib.repro.report` from the settings; do not edit by hand -->"
+)
 PROFILES_END = "<!-- profiles:end -->"
 
 
@@ -46,8 +50,11 @@ def _claims(recorded: dict) -> list[str]:
     timings = _load(f"pipeline_{REFERENCE}")
     if timings:
         times = ", ".join(f"`{name}` {_minutes(s)}" for name, s in timings["notebooks"].items())
-        lines += ["", f"Profile `{timings['profile']}`; time to execute each notebook from its recorded runs on "
-                  f"{timings['machine']}: {times}. The machines that trained the runs are named in each section."]
+        lines += [
+            "",
+            f"Profile `{timings['profile']}`; time to execute each notebook from its recorded runs on "
+            f"{timings['machine']}: {times}. The machines that trained the runs are named in each section.",
+        ]
     return lines
 
 
@@ -118,14 +125,17 @@ def _formulations(form: dict) -> list[str]:
     ]
     for row in form["rows"]:
         ratios = " | ".join(f"{row['ratio_to_max_pool'][n]:.2f}" for n in names)
-        lines.append(f"| {row['shape']} | {'on' if row['jit_compile'] else 'off'} | {row['max_pool_ms']:.1f} | {ratios} |")
+        lines.append(
+            f"| {row['shape']} | {'on' if row['jit_compile'] else 'off'} | {row['max_pool_ms']:.1f} | {ratios} |"
+        )
     return lines
 
 
 def _harness(bench: dict) -> list[str]:
     rows = "; ".join(
         f"{ARCHITECTURES[r['architecture']]} {r['kernel_size']}x{r['kernel_size']}: {r['harness_images_per_s']:.0f} vs "
-        f"{r['bare_images_per_s']:.0f} img/s, {r['ratio']:.2f}x" for r in bench["rows"]
+        f"{r['bare_images_per_s']:.0f} img/s, {r['ratio']:.2f}x"
+        for r in bench["rows"]
     )
     low = min(r["ratio"] for r in bench["rows"])
     return [
@@ -149,8 +159,14 @@ def _precision_on(bench: dict) -> list[str]:
     flags = ", ".join(f"{k} {'yes' if v else 'no'}" for k, v in bench["cpu_flags"].items())
     ratios = [r["ratio"] for r in bench["rows"]]
     load = bench.get("load_average_before")  # recorded since the second CPU's entry
-    load = "" if load is None else (f" The 1-minute load average before it started was {load:.1f} (other work on the "
-                                    "cores; near 0 on an idle machine).")
+    load = (
+        ""
+        if load is None
+        else (
+            f" The 1-minute load average before it started was {load:.1f} (other work on the "
+            "cores; near 0 on an idle machine)."
+        )
+    )
     lines = [
         f"`python benchmarks/precision.py` on {bench['machine']} ({flags}): `train_on_batch` throughput, batch "
         f"{bench['batch_size']}, {bench['steps']} timed steps each, both precisions in the same run; bf16 / fp32 "
@@ -159,22 +175,36 @@ def _precision_on(bench: dict) -> list[str]:
         "| network | float32 (img/s) | mixed_bfloat16 (img/s) | bf16 / fp32 |",
         "|---|---|---|---|",
     ]
-    lines += [f"| {r['network']} | {r['float32_images_per_s']:.4g} | {r['mixed_bfloat16_images_per_s']:.4g} | "
-              f"{r['ratio']:.2f} |" for r in bench["rows"]]
+    lines += [
+        f"| {r['network']} | {r['float32_images_per_s']:.4g} | {r['mixed_bfloat16_images_per_s']:.4g} | "
+        f"{r['ratio']:.2f} |"
+        for r in bench["rows"]
+    ]
     table = profiles.get("07_table4b", REFERENCE)
     images = table["epochs"] * table["train_images"]
-    cost = "; ".join(f"{r['network']}: {images / r['float32_images_per_s'] / 3600:.0f} h in float32, "
-                     f"{images / r['mixed_bfloat16_images_per_s'] / 3600:.0f} h in mixed_bfloat16"
-                     for r in bench["rows"] if "Figure 4(b)" in r["network"] or "twin" in r["network"])
-    lines += ["", f"At these speeds one {table['epochs']}-epoch run of the reference profile's Figure 4(b) "
-              f"headline ({table['train_images']} images an epoch, training only) takes: {cost}."]
+    cost = "; ".join(
+        f"{r['network']}: {images / r['float32_images_per_s'] / 3600:.0f} h in float32, "
+        f"{images / r['mixed_bfloat16_images_per_s'] / 3600:.0f} h in mixed_bfloat16"
+        for r in bench["rows"]
+        if "Figure 4(b)" in r["network"] or "twin" in r["network"]
+    )
+    lines += [
+        "",
+        f"At these speeds one {table['epochs']}-epoch run of the reference profile's Figure 4(b) "
+        f"headline ({table['train_images']} images an epoch, training only) takes: {cost}.",
+    ]
     p = bench["paired"]
-    curves = "; ".join(f"epoch {i + 1}: {100 * a:.1f} / {100 * b:.1f} % (2 s.e. {100 * s:.1f})" for i, (a, b, s) in
-                       enumerate(zip(p["float32"], p["mixed_bfloat16"], p["two_standard_errors"])))
-    lines += ["", f"Paired accuracy check ({p['network']}, {p['train_images']} training and {p['validation_images']} "
-              f"validation images of CIFAR-10, same seed and batches), validation error float32 / mixed_bfloat16: "
-              f"{curves}; within two binomial standard errors at every epoch: "
-              f"{'yes' if p['within_two_standard_errors'] else 'no'}."]
+    curves = "; ".join(
+        f"epoch {i + 1}: {100 * a:.1f} / {100 * b:.1f} % (2 s.e. {100 * s:.1f})"
+        for i, (a, b, s) in enumerate(zip(p["float32"], p["mixed_bfloat16"], p["two_standard_errors"]))
+    )
+    lines += [
+        "",
+        f"Paired accuracy check ({p['network']}, {p['train_images']} training and {p['validation_images']} "
+        f"validation images of CIFAR-10, same seed and batches), validation error float32 / mixed_bfloat16: "
+        f"{curves}; within two binomial standard errors at every epoch: "
+        f"{'yes' if p['within_two_standard_errors'] else 'no'}.",
+    ]
     return lines
 
 
@@ -191,10 +221,12 @@ def block() -> str:
         section = exp.readme_section(summary)
         if section:
             lines += [f"### {exp.title}", ""] + section + [""]
-    benchmarks = (("benchmark_pooling", "Speed of the layers", _benchmark),
-                  ("benchmark_harness", "Speed of the experiment harness", _harness),
-                  ("benchmark_formulations", "Formulations of spectral pooling", _formulations),
-                  ("benchmark_precision", "float32 and bfloat16 training on a CPU", _precision))
+    benchmarks = (
+        ("benchmark_pooling", "Speed of the layers", _benchmark),
+        ("benchmark_harness", "Speed of the experiment harness", _harness),
+        ("benchmark_formulations", "Formulations of spectral pooling", _formulations),
+        ("benchmark_precision", "float32 and bfloat16 training on a CPU", _precision),
+    )
     for name, title, section in benchmarks:
         bench = _load(name)
         if bench:
@@ -213,15 +245,21 @@ def choices_block() -> str:
 
 def profiles_block() -> str:
     """README's table of what every experiment computes or trains in each profile, from the settings."""
-    lines = [PROFILES_START, "| notebook | " + " | ".join(f"`{name}`" for name in profiles.NAMES) + " |",
-             "|---" * (len(profiles.NAMES) + 1) + "|"]
+    lines = [
+        PROFILES_START,
+        "| notebook | " + " | ".join(f"`{name}`" for name in profiles.NAMES) + " |",
+        "|---" * (len(profiles.NAMES) + 1) + "|",
+    ]
     for exp in experiment.registered():
         lines.append(f"| `{exp.notebook}` | " + " | ".join(exp.describe(name) for name in profiles.NAMES) + " |")
     return "\n".join(lines + [PROFILES_END])
 
 
-BLOCKS = ((START, END, block), (CHOICES_START, CHOICES_END, choices_block),
-          (PROFILES_START, PROFILES_END, profiles_block))
+BLOCKS = (
+    (START, END, block),
+    (CHOICES_START, CHOICES_END, choices_block),
+    (PROFILES_START, PROFILES_END, profiles_block),
+)
 
 
 def readme_block(text: str, start: str = START, end: str = END) -> str:

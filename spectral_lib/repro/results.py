@@ -76,8 +76,10 @@ def check(experiment, summary: dict, where: str) -> None:
     fields = experiment.fields
     missing, unexpected = sorted(set(fields) - set(summary)), sorted(set(summary) - set(fields))
     if missing or unexpected:
-        raise ValueError(f"{where}: the {experiment.name} summary (schema {experiment.schema}) must have the fields "
-                         f"{sorted(fields)}; missing {missing}, unexpected {unexpected}.")
+        raise ValueError(
+            f"{where}: the {experiment.name} summary (schema {experiment.schema}) must have the fields "
+            f"{sorted(fields)}; missing {missing}, unexpected {unexpected}."
+        )
     for key, kind in fields.items():
         kinds = kind if isinstance(kind, tuple) else (kind,)
         if float in kinds:
@@ -85,8 +87,9 @@ def check(experiment, summary: dict, where: str) -> None:
         value = summary[key]
         if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
             names = " or ".join(k.__name__ for k in kinds)
-            raise TypeError(f"{where}: field {key!r} of the {experiment.name} summary must be {names}, got "
-                            f"{type(value).__name__}.")
+            raise TypeError(
+                f"{where}: field {key!r} of the {experiment.name} summary must be {names}, got {type(value).__name__}."
+            )
 
 
 def path(name: str, profile: str) -> Path:
@@ -115,9 +118,11 @@ def load(name: str, profile: str) -> Record | None:
         return None
     payload = read_json(where)
     if payload.get("experiment") != name or payload.get("schema_version") != exp.schema:
-        raise ValueError(f"{relative(where)} is of experiment {payload.get('experiment')!r} schema "
-                         f"{payload.get('schema_version')!r}; this code reads {name!r} schema {exp.schema}: delete "
-                         f"it and execute notebook {exp.notebook} again (`make figures ONLY={name[:2]}`).")
+        raise ValueError(
+            f"{relative(where)} is of experiment {payload.get('experiment')!r} schema "
+            f"{payload.get('schema_version')!r}; this code reads {name!r} schema {exp.schema}: delete "
+            f"it and execute notebook {exp.notebook} again (`make figures ONLY={name[:2]}`)."
+        )
     summary = {k: v for k, v in payload.items() if k not in _META}
     check(exp, summary, relative(where))
     return Record(**{k: payload[k] for k in _META}, summary=summary)

@@ -67,8 +67,10 @@ def settings(**overrides) -> dict:
     if not merged["learning_rate"] > 0:
         raise ValueError(f"`learning_rate` must be positive, got learning_rate={merged['learning_rate']!r}.")
     if merged["validation_images"] < 0 or merged["train_images"] + merged["validation_images"] > 50000:
-        raise ValueError(f"`train_images` + `validation_images` must be at most the 50000 training images, got "
-                         f"train_images={merged['train_images']}, validation_images={merged['validation_images']}.")
+        raise ValueError(
+            f"`train_images` + `validation_images` must be at most the 50000 training images, got "
+            f"train_images={merged['train_images']}, validation_images={merged['validation_images']}."
+        )
     if isinstance(merged["test_images"], bool) or merged["test_images"] not in range(10001):
         raise ValueError(f"`test_images` must be an int in 0..10000, got test_images={merged['test_images']!r}.")
     if not merged["test_images"] and not merged["validation_images"]:

@@ -17,8 +17,9 @@ from spectral_lib.repro.quiet import quiet
 
 def _complete(entry: dict, name: str, profile: str) -> bool:
     record = runs.load(entry["run"], entry["epochs"], name, profile)
-    snapshots = all(runs.snapshot_path(entry["run"], e, name, profile).exists()
-                    for e in entry.get("snapshot_epochs", ()))
+    snapshots = all(
+        runs.snapshot_path(entry["run"], e, name, profile).exists() for e in entry.get("snapshot_epochs", ())
+    )
     export = entry.get("export")
     return record is not None and snapshots and (export is None or export.exists())
 
@@ -30,8 +31,10 @@ def missing(experiment, profile: str, module: str) -> str | None:
     absent = [e for e in entries if not _complete(e, experiment.name, profile)]
     if not absent:
         return None
-    return (f"{len(absent)} of {len(entries)} runs of {experiment.name} are not recorded in profile {profile!r}: "
-            f"`python -m {module} --profile {profile}` trains them (resumably)")
+    return (
+        f"{len(absent)} of {len(entries)} runs of {experiment.name} are not recorded in profile {profile!r}: "
+        f"`python -m {module} --profile {profile}` trains them (resumably)"
+    )
 
 
 def train_plan(experiment, profile: str, entries: list[dict], data_dir=None, verbose=0) -> list[dict]:
@@ -41,14 +44,25 @@ def train_plan(experiment, profile: str, entries: list[dict], data_dir=None, ver
     for i, entry in enumerate(entries, 1):
         label = f" ({entry['label']})" if entry.get("label") else ""
         print(f"[{i}/{len(entries)}] {runs.name(entry['run'])}{label}, {entry['epochs']} epochs", flush=True)
-        record = runs.train(entry["run"], entry["epochs"], experiment.name, profile, data_dir=data_dir,
-                            snapshot_epochs=entry.get("snapshot_epochs", ()), export=entry.get("export"),
-                            report_progress=entry.get("progress", False), verbose=verbose)
+        record = runs.train(
+            entry["run"],
+            entry["epochs"],
+            experiment.name,
+            profile,
+            data_dir=data_dir,
+            snapshot_epochs=entry.get("snapshot_epochs", ()),
+            export=entry.get("export"),
+            report_progress=entry.get("progress", False),
+            verbose=verbose,
+        )
         h = record["history"]
         evaluated = "validation_error" if "validation_error" in h else "test_error"
         final = f", final test error {record['final_test']['error']:.4f}" if "final_test" in record else ""
-        print(f"    best {evaluated.replace('_', ' ')} {min(h[evaluated]):.4f}{final}, "
-              f"{h['wall_seconds'][-1] / 60:.1f} min", flush=True)
+        print(
+            f"    best {evaluated.replace('_', ' ')} {min(h[evaluated]):.4f}{final}, "
+            f"{h['wall_seconds'][-1] / 60:.1f} min",
+            flush=True,
+        )
         out.append({**entry, "record": record})
     return out
 

@@ -43,9 +43,27 @@ from spectral_lib.repro.store import code_version, load, record_path, run_dir
 from spectral_lib.utils import machine, versions
 
 # The public names of a run, from the modules that hold them (``runs.settings``, ``runs.train``, ...).
-__all__ = ["CHOICES", "DEFAULTS", "Snapshot", "build_model", "code_version", "conv_state", "convolutions",
-           "datasets", "load", "name", "network", "record_path", "run_dir", "save_model", "save_snapshot",
-           "settings", "snapshot_path", "train", "with_preprocessing"]
+__all__ = [
+    "CHOICES",
+    "DEFAULTS",
+    "Snapshot",
+    "build_model",
+    "code_version",
+    "conv_state",
+    "convolutions",
+    "datasets",
+    "load",
+    "name",
+    "network",
+    "record_path",
+    "run_dir",
+    "save_model",
+    "save_snapshot",
+    "settings",
+    "snapshot_path",
+    "train",
+    "with_preprocessing",
+]
 
 
 def datasets(run: dict, data_dir=None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -63,8 +81,17 @@ def datasets(run: dict, data_dir=None) -> dict[str, tuple[np.ndarray, np.ndarray
 
 
 def train(
-    run: dict, epochs: int, experiment: str, profile: str, *, data_dir=None, snapshot_epochs=(), export=None,
-    callbacks=(), report_progress=False, verbose=0,
+    run: dict,
+    epochs: int,
+    experiment: str,
+    profile: str,
+    *,
+    data_dir=None,
+    snapshot_epochs=(),
+    export=None,
+    callbacks=(),
+    report_progress=False,
+    verbose=0,
 ) -> dict:
     """Train ``run`` for ``epochs`` epochs (reusing or resuming), record it, return its record.
 
@@ -101,20 +128,34 @@ def train(
     mean, std = inputs.channel_stats(x)
     first = training.finished_epochs(folder)
     batches = inputs.training_batches(
-        x, y, batch_size=run["batch_size"], seed=run["seed"], epochs=epochs, first_epoch=min(first, epochs),
-        mean=mean, std=std, augmentation=run["augmentation"],
+        x,
+        y,
+        batch_size=run["batch_size"],
+        seed=run["seed"],
+        epochs=epochs,
+        first_epoch=min(first, epochs),
+        mean=mean,
+        std=std,
+        augmentation=run["augmentation"],
     )
     model = build_model(run)
     stem = record_path(run, experiment, profile).with_suffix("")
     segments = progress.begin(run, folder, min(first, epochs), experiment, profile)
     training.fit(
-        model, batches, epochs=epochs, run_dir=folder, steps_per_epoch=len(x) // run["batch_size"],
+        model,
+        batches,
+        epochs=epochs,
+        run_dir=folder,
+        steps_per_epoch=len(x) // run["batch_size"],
         validation_data=(inputs.standardize(splits[evaluated][0], mean, std), splits[evaluated][1]),
         validation_batch_size=1000,
-        callbacks=[progress.Progress(run, folder, segments, epochs, experiment, profile, evaluated,
-                                     report=report_progress),
-                   Snapshot(stem, snapshot_epochs), *callbacks],
-        shuffle=False, verbose=verbose,
+        callbacks=[
+            progress.Progress(run, folder, segments, epochs, experiment, profile, evaluated, report=report_progress),
+            Snapshot(stem, snapshot_epochs),
+            *callbacks,
+        ],
+        shuffle=False,
+        verbose=verbose,
     )
     if export is not None:
         save_model(with_preprocessing(model, mean, std), Path(export))
@@ -132,8 +173,9 @@ def train(
         "code_version": code_version(),
     }
     if evaluated == "validation" and "test" in splits:  # the test set once, at the end
-        loss, accuracy = model.evaluate(inputs.standardize(splits["test"][0], mean, std), splits["test"][1],
-                                        batch_size=1000, verbose=0)
+        loss, accuracy = model.evaluate(
+            inputs.standardize(splits["test"][0], mean, std), splits["test"][1], batch_size=1000, verbose=0
+        )
         record["final_test"] = {"loss": loss, "error": 1 - accuracy}
     write_json(record_path(run, experiment, profile), record)
     progress.progress_path(run, experiment, profile).unlink(missing_ok=True)

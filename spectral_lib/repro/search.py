@@ -93,8 +93,11 @@ def fixed(config: dict) -> dict:
     if unstated:
         raise ValueError(f"`searched` must include {unstated}: the paper states no value for them.")
     name = {"one_minus_momentum": "momentum"}
-    return {name.get(k, k): paper.OPTIMUM[name.get(k, k)] for k in PARAMETERS
-            if k not in config["searched"] and name.get(k, k) in paper.OPTIMUM}
+    return {
+        name.get(k, k): paper.OPTIMUM[name.get(k, k)]
+        for k in PARAMETERS
+        if k not in config["searched"] and name.get(k, k) in paper.OPTIMUM
+    }
 
 
 def hyperparameters(params: dict, config: dict) -> dict:
@@ -110,12 +113,23 @@ def trial_run(params: dict, config: dict) -> dict:
     """The run settings of a trial with searched parameters ``params`` (the rest :func:`fixed`)."""
     p = hyperparameters(params, config)
     return runs.settings(
-        dataset=config["dataset"], architecture="spectral_pooling", num_layers=p["num_layers"],
-        gamma=p["gamma"], alpha=p["alpha"], beta=p["beta"], optimizer="sgd",
-        learning_rate=p["learning_rate"], momentum=p["momentum"],
-        weight_decay=p["weight_decay"], learning_rate_drops=paper_drops(config["epochs"]),
-        batch_size=config["batch_size"], augmentation=False, train_images=config["train_images"],
-        validation_images=config["validation_images"], test_images=0, seed=config["seed"],
+        dataset=config["dataset"],
+        architecture="spectral_pooling",
+        num_layers=p["num_layers"],
+        gamma=p["gamma"],
+        alpha=p["alpha"],
+        beta=p["beta"],
+        optimizer="sgd",
+        learning_rate=p["learning_rate"],
+        momentum=p["momentum"],
+        weight_decay=p["weight_decay"],
+        learning_rate_drops=paper_drops(config["epochs"]),
+        batch_size=config["batch_size"],
+        augmentation=False,
+        train_images=config["train_images"],
+        validation_images=config["validation_images"],
+        test_images=0,
+        seed=config["seed"],
         precision=config["precision"],
     )
 
@@ -148,8 +162,9 @@ def objective(config: dict, profile: str, data_dir=None):
                 params[key] = trial.suggest_float(key, dist.low, dist.high, log=dist.log)
         run = trial_run(params, config)
         trial.set_user_attr("run", runs.name(run))
-        record = runs.train(run, config["epochs"], EXPERIMENT, profile, data_dir=data_dir,
-                            callbacks=[ReportEpochs(trial)])
+        record = runs.train(
+            run, config["epochs"], EXPERIMENT, profile, data_dir=data_dir, callbacks=[ReportEpochs(trial)]
+        )
         trial.set_user_attr("train_seconds", record["history"]["wall_seconds"][-1])
         trial.set_user_attr("machine", record["machine"])
         return record["history"]["validation_error"][-1]
@@ -174,8 +189,9 @@ def sampler(config: dict, worker: int, trials: int) -> optuna.samplers.TPESample
     worker opening a study again (restarted, or on a fresh storage seeded from the results file) draws
     on from where it is instead of repeating the random start-up trials it drew before."""
     seed = int(np.random.SeedSequence([config["seed"], worker, trials]).generate_state(1)[0])
-    return optuna.samplers.TPESampler(seed=seed, n_startup_trials=config["startup_trials"], multivariate=True,
-                                      constant_liar=True)
+    return optuna.samplers.TPESampler(
+        seed=seed, n_startup_trials=config["startup_trials"], multivariate=True, constant_liar=True
+    )
 
 
 def reseed(study: optuna.Study, config: dict, worker: int) -> None:
@@ -193,9 +209,12 @@ def open_study(config: dict, storage: str, *, worker=0, heartbeat_seconds=60, gr
         for attempt in range(STORAGE_ATTEMPTS):
             try:
                 rdb = optuna.storages.RDBStorage(
-                    storage, heartbeat_interval=heartbeat_seconds, grace_period=grace_seconds,
+                    storage,
+                    heartbeat_interval=heartbeat_seconds,
+                    grace_period=grace_seconds,
                     heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(
-                        max_retry=2, inherit_intermediate_values=True),
+                        max_retry=2, inherit_intermediate_values=True
+                    ),
                 )
                 break
             except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.OperationalError):
@@ -204,10 +223,16 @@ def open_study(config: dict, storage: str, *, worker=0, heartbeat_seconds=60, gr
                 if attempt == STORAGE_ATTEMPTS - 1:
                     raise
                 time.sleep(1)
-    pruner = optuna.pruners.HyperbandPruner(min_resource=config["min_epochs"], max_resource=config["epochs"],
-                                            reduction_factor=3)
-    study = optuna.create_study(storage=rdb, pruner=pruner, direction="minimize",
-                                study_name=f"spectral-pooling-{config['dataset']}", load_if_exists=True)
+    pruner = optuna.pruners.HyperbandPruner(
+        min_resource=config["min_epochs"], max_resource=config["epochs"], reduction_factor=3
+    )
+    study = optuna.create_study(
+        storage=rdb,
+        pruner=pruner,
+        direction="minimize",
+        study_name=f"spectral-pooling-{config['dataset']}",
+        load_if_exists=True,
+    )
     reseed(study, config, worker)
     return study
 
@@ -225,13 +250,20 @@ def trials(study: optuna.Study, config: dict) -> list[dict]:
             seconds = (t.datetime_complete - t.datetime_start).total_seconds()
         intermediate = {str(k): v for k, v in sorted(t.intermediate_values.items())}
         value = t.value if t.state.name == "COMPLETE" else (list(intermediate.values())[-1] if intermediate else None)
-        out.append({
-            "number": t.number, "state": t.state.name, "params": dict(t.params),
-            "hyperparameters": hyperparameters(t.params, config) if t.params else None,
-            "value": value, "intermediate": intermediate, "run": t.user_attrs.get("run"),
-            "machine": t.user_attrs.get("machine"), "seconds": seconds,
-            "train_seconds": t.user_attrs.get("train_seconds"),
-        })
+        out.append(
+            {
+                "number": t.number,
+                "state": t.state.name,
+                "params": dict(t.params),
+                "hyperparameters": hyperparameters(t.params, config) if t.params else None,
+                "value": value,
+                "intermediate": intermediate,
+                "run": t.user_attrs.get("run"),
+                "machine": t.user_attrs.get("machine"),
+                "seconds": seconds,
+                "train_seconds": t.user_attrs.get("train_seconds"),
+            }
+        )
     return out
 
 
@@ -245,13 +277,21 @@ def restore(study: optuna.Study, recorded: list[dict], config: dict) -> int:
     for t in recorded:
         if t["state"] not in ("COMPLETE", "PRUNED"):
             continue
-        study.add_trial(optuna.trial.create_trial(
-            state=optuna.trial.TrialState[t["state"]], value=t["value"] if t["state"] == "COMPLETE" else None,
-            params=t["params"], distributions={k: space[k] for k in t["params"]},
-            intermediate_values={int(k): v for k, v in t["intermediate"].items()},
-            user_attrs={"run": t["run"], "machine": t["machine"], "restored_seconds": t["seconds"],
-                        "train_seconds": t["train_seconds"]},
-        ))
+        study.add_trial(
+            optuna.trial.create_trial(
+                state=optuna.trial.TrialState[t["state"]],
+                value=t["value"] if t["state"] == "COMPLETE" else None,
+                params=t["params"],
+                distributions={k: space[k] for k in t["params"]},
+                intermediate_values={int(k): v for k, v in t["intermediate"].items()},
+                user_attrs={
+                    "run": t["run"],
+                    "machine": t["machine"],
+                    "restored_seconds": t["seconds"],
+                    "train_seconds": t["train_seconds"],
+                },
+            )
+        )
         added += 1
     return added
 
@@ -278,10 +318,17 @@ def summary(study: optuna.Study, config: dict) -> dict:
     recorded = trials(study, config)
     complete = [t for t in recorded if t["state"] == "COMPLETE"]
     best = min(complete, key=lambda t: t["value"]) if complete else None
-    return {"config": config, "paper_optimum": paper.OPTIMUM, "fixed": fixed(config),
-            "sampler": "optuna.samplers.TPESampler", "pruner": "optuna.pruners.HyperbandPruner",
-            "optuna_version": optuna.__version__, "trials": recorded, "best": best,
-            "best_at_bounds": at_bounds(best, config) if best else {}}
+    return {
+        "config": config,
+        "paper_optimum": paper.OPTIMUM,
+        "fixed": fixed(config),
+        "sampler": "optuna.samplers.TPESampler",
+        "pruner": "optuna.pruners.HyperbandPruner",
+        "optuna_version": optuna.__version__,
+        "trials": recorded,
+        "best": best,
+        "best_at_bounds": at_bounds(best, config) if best else {},
+    }
 
 
 def finished(recorded: dict) -> int:
@@ -294,8 +341,9 @@ def _without_trials(config: dict) -> dict:
     return {k: v for k, v in config.items() if k != "trials"}
 
 
-def search(profile: str, *, storage: str | None = None, worker=0, data_dir=None, heartbeat_seconds=60,
-           grace_seconds=180) -> dict:
+def search(
+    profile: str, *, storage: str | None = None, worker=0, data_dir=None, heartbeat_seconds=60, grace_seconds=180
+) -> dict:
     """Run (or join, or resume) the search of ``profile`` until ``trials`` trials have finished (complete
     or pruned); returns the results file's content, also written to ``results/06_search.json`` after
     every trial.
@@ -306,12 +354,19 @@ def search(profile: str, *, storage: str | None = None, worker=0, data_dir=None,
     path = results_path(profile)
     recorded = results.load(EXPERIMENT, profile)
     if recorded is not None and _without_trials(recorded["config"]) != _without_trials(config):
-        raise ValueError(f"{path} holds a search with other settings ({recorded['config']}) than profile "
-                         f"{profile!r} ({config}): delete it to search again.")
+        raise ValueError(
+            f"{path} holds a search with other settings ({recorded['config']}) than profile "
+            f"{profile!r} ({config}): delete it to search again."
+        )
     if recorded is not None and finished(recorded) >= config["trials"]:
         return recorded
-    study = open_study(config, storage or storage_url(profile), worker=worker,
-                       heartbeat_seconds=heartbeat_seconds, grace_seconds=grace_seconds)
+    study = open_study(
+        config,
+        storage or storage_url(profile),
+        worker=worker,
+        heartbeat_seconds=heartbeat_seconds,
+        grace_seconds=grace_seconds,
+    )
     if recorded is not None and restore(study, recorded["trials"], config):
         reseed(study, config, worker)
 
@@ -327,12 +382,14 @@ def search(profile: str, *, storage: str | None = None, worker=0, data_dir=None,
 
 def _describe(config: dict) -> str:
     searched = ", ".join(config["searched"]).replace("num_layers", f"M (1..{config['max_layers']})")
-    return (f"searched: {searched}; fixed at the paper's optimum: "
-            f"{', '.join(f'{k} {v:g}' for k, v in fixed(config).items()) or 'none'}; up to {config['trials']} "
-            f"finished trials, each on the first {config['train_images']} CIFAR-10 training images for up to "
-            f"{config['epochs']} epochs (batch {config['batch_size']}, {config['precision']}), scored on the last "
-            f"{config['validation_images']}; TPE after {config['startup_trials']} random trials, Hyperband pruning "
-            f"from epoch {config['min_epochs']}")
+    return (
+        f"searched: {searched}; fixed at the paper's optimum: "
+        f"{', '.join(f'{k} {v:g}' for k, v in fixed(config).items()) or 'none'}; up to {config['trials']} "
+        f"finished trials, each on the first {config['train_images']} CIFAR-10 training images for up to "
+        f"{config['epochs']} epochs (batch {config['batch_size']}, {config['precision']}), scored on the last "
+        f"{config['validation_images']}; TPE after {config['startup_trials']} random trials, Hyperband pruning "
+        f"from epoch {config['min_epochs']}"
+    )
 
 
 class Search(experiment.Experiment):
@@ -340,8 +397,17 @@ class Search(experiment.Experiment):
     notebook = "06_search_bayesian_hyperparameters"
     title = "Figure 4(b): the hyperparameter search"
     paper_item = "Figure 4(b) search"
-    fields = {"config": dict, "paper_optimum": dict, "fixed": dict, "sampler": str, "pruner": str,
-              "optuna_version": str, "trials": list, "best": (dict, type(None)), "best_at_bounds": dict}
+    fields = {
+        "config": dict,
+        "paper_optimum": dict,
+        "fixed": dict,
+        "sampler": str,
+        "pruner": str,
+        "optuna_version": str,
+        "trials": list,
+        "best": (dict, type(None)),
+        "best_at_bounds": dict,
+    }
 
     def describe(self, profile: str) -> str:
         return _describe(self.settings(profile))
@@ -352,28 +418,36 @@ class Search(experiment.Experiment):
         if recorded is not None and finished(recorded) >= trials:
             return None
         done = 0 if recorded is None else finished(recorded)
-        return (f"{done} of {trials} trials of the search have finished in profile {profile!r}: `python -m "
-                f"spectral_lib.repro.search --profile {profile}` runs the rest (resumably)")
+        return (
+            f"{done} of {trials} trials of the search have finished in profile {profile!r}: `python -m "
+            f"spectral_lib.repro.search --profile {profile}` runs the rest (resumably)"
+        )
 
     def readme_items(self, summary) -> list[str]:
         """The search checks no claim: one row with its choice."""
         best = summary["best"]
         if best is None:
-            return [f"| {self.paper_item} | `{self.notebook}` | proposes a setting for the table (not a claim) | - "
-                    "| no complete trial |"]
+            return [
+                f"| {self.paper_item} | `{self.notebook}` | proposes a setting for the table (not a claim) | - "
+                "| no complete trial |"
+            ]
         h, done, wanted = best["hyperparameters"], finished(summary), summary["config"]["trials"]
         of = "" if done >= wanted else f" (of {wanted}, unfinished)"
-        return [f"| {self.paper_item} | `{self.notebook}` | proposes a setting for the table (not a claim) | - | "
-                f"best of {done} trials{of}: validation error {100 * best['value']:.1f} % with M {h['num_layers']}, "
-                f"weight decay {h['weight_decay']:.2g}, learning rate {h['learning_rate']:.2g} (paper: M and weight "
-                f"decay not stated, learning rate {paper.OPTIMUM['learning_rate']}) |"]
+        return [
+            f"| {self.paper_item} | `{self.notebook}` | proposes a setting for the table (not a claim) | - | "
+            f"best of {done} trials{of}: validation error {100 * best['value']:.1f} % with M {h['num_layers']}, "
+            f"weight decay {h['weight_decay']:.2g}, learning rate {h['learning_rate']:.2g} (paper: M and weight "
+            f"decay not stated, learning rate {paper.OPTIMUM['learning_rate']}) |"
+        ]
 
     def readme_section(self, found) -> list[str]:
         """README's section of the search (``found`` ``None``: not run in the reference profile)."""
         config = self.settings(profiles.REFERENCE)
         if found is None:
-            return [f"Not yet recorded in the reference profile `{profiles.REFERENCE}` ({_describe(config)}). "
-                    f"`python -m spectral_lib.repro.search --profile {profiles.REFERENCE}` runs it, resumably."]
+            return [
+                f"Not yet recorded in the reference profile `{profiles.REFERENCE}` ({_describe(config)}). "
+                f"`python -m spectral_lib.repro.search --profile {profiles.REFERENCE}` runs it, resumably."
+            ]
         trials, best = found["trials"], found["best"]
         runs_trained = {t["run"]: t["train_seconds"] or 0 for t in trials if t["run"]}  # a repeated run trains once
         minutes = sum(runs_trained.values()) / 60
@@ -381,34 +455,51 @@ class Search(experiment.Experiment):
         done, wanted = finished(found), found["config"]["trials"]
         settled = {t["run"] for t in trials if t["state"] in ("COMPLETE", "PRUNED")}
         repeats = "" if len(settled) == done else f", {len(settled)} distinct setting{'s' if len(settled) > 1 else ''}"
-        progress = "" if done >= wanted else (
-            f" The search is not finished: {done} of its {wanted} trials; it continues after Figure 4(b)'s queue "
-            f"(`python -m spectral_lib.repro.search --profile {found['profile']}`), and its best trial gets its "
-            "own 150-epoch run in the table only if it differs from the paper's optimum the queue trains.")
-        lines = [f"Profile `{found['profile']}`, trained on {machines}: {done} finished trials "
-                 f"({sum(t['state'] == 'PRUNED' for t in trials)} pruned{repeats}), {minutes:.0f} min of training "
-                 f"(`results/06_search.json`); {_describe(found['config'])}.{progress}", ""]
+        progress = (
+            ""
+            if done >= wanted
+            else (
+                f" The search is not finished: {done} of its {wanted} trials; it continues after Figure 4(b)'s queue "
+                f"(`python -m spectral_lib.repro.search --profile {found['profile']}`), and its best trial gets its "
+                "own 150-epoch run in the table only if it differs from the paper's optimum the queue trains."
+            )
+        )
+        lines = [
+            f"Profile `{found['profile']}`, trained on {machines}: {done} finished trials "
+            f"({sum(t['state'] == 'PRUNED' for t in trials)} pruned{repeats}), {minutes:.0f} min of training "
+            f"(`results/06_search.json`); {_describe(found['config'])}.{progress}",
+            "",
+        ]
         if best:
             lines += ["| hyperparameter | best trial | paper |", "|---|---|---|"]
             for key, value in best["hyperparameters"].items():
                 stated = paper.OPTIMUM.get(key)
                 stated = "not stated" if stated is None else f"{stated:g}"
                 lines.append(f"| {key} | {value:.4g} | {stated} |")
-            bounds = ", ".join(f"{k} at the {v} end of its range"
-                               for k, v in found["best_at_bounds"].items())
-            lines += ["", f"Best validation error {100 * best['value']:.1f} % (trial {best['number']}); "
-                      f"{bounds or 'no searched hyperparameter at an end of its range'}."]
+            bounds = ", ".join(f"{k} at the {v} end of its range" for k, v in found["best_at_bounds"].items())
+            lines += [
+                "",
+                f"Best validation error {100 * best['value']:.1f} % (trial {best['number']}); "
+                f"{bounds or 'no searched hyperparameter at an end of its range'}.",
+            ]
         config = found["config"]
         values = [t["value"] for t in trials if t["state"] == "COMPLETE"]
         if values:
             startup = max(t["number"] for t in trials) < config["startup_trials"]
-            lines += ["", ("All finished trials are random start-up draws: TPE proposes from trial "
-                           f"{config['startup_trials']} on. " if startup else "")
-                      + f"Every trial underfits at its length: at most {config['epochs']} epochs on "
-                      f"{config['train_images']} images, and a validation error of {100 * min(values):.1f} to "
-                      f"{100 * max(values):.1f} % at its end, against the paper's "
-                      f"{paper.SPECTRAL_POOLING_ERROR[config['dataset']]} % test error after {paper.EPOCHS} epochs "
-                      "on the full training set; the search ranks how fast networks start."]
+            lines += [
+                "",
+                (
+                    "All finished trials are random start-up draws: TPE proposes from trial "
+                    f"{config['startup_trials']} on. "
+                    if startup
+                    else ""
+                )
+                + f"Every trial underfits at its length: at most {config['epochs']} epochs on "
+                f"{config['train_images']} images, and a validation error of {100 * min(values):.1f} to "
+                f"{100 * max(values):.1f} % at its end, against the paper's "
+                f"{paper.SPECTRAL_POOLING_ERROR[config['dataset']]} % test error after {paper.EPOCHS} epochs "
+                "on the full training set; the search ranks how fast networks start.",
+            ]
         return lines
 
 
@@ -420,17 +511,31 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--profile", choices=profiles.NAMES, default=profiles.REFERENCE)
     parser.add_argument("--storage", help="an Optuna RDB URL shared by the workers (default: SQLite under runs/)")
-    parser.add_argument("--worker", type=int, default=0, help="this worker's number, distinct per worker (seeds its sampler)")
+    parser.add_argument(
+        "--worker", type=int, default=0, help="this worker's number, distinct per worker (seeds its sampler)"
+    )
     parser.add_argument("--heartbeat", type=int, default=60, help="seconds between a running trial's heartbeats")
-    parser.add_argument("--grace", type=int, default=180, help="seconds without a heartbeat before a trial counts as killed")
+    parser.add_argument(
+        "--grace", type=int, default=180, help="seconds without a heartbeat before a trial counts as killed"
+    )
     parser.add_argument("--data-dir", default=None, help="CIFAR folder (default: $SPECTRAL_CNN_DATA, else data/)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    result = search(args.profile, storage=args.storage, worker=args.worker, data_dir=args.data_dir,
-                    heartbeat_seconds=args.heartbeat, grace_seconds=args.grace)
+    result = search(
+        args.profile,
+        storage=args.storage,
+        worker=args.worker,
+        data_dir=args.data_dir,
+        heartbeat_seconds=args.heartbeat,
+        grace_seconds=args.grace,
+    )
     best = result["best"]
-    print(f"{len(result['trials'])} trials in {(time.perf_counter() - start) / 60:.1f} min; best validation "
-          f"error {best['value']:.4f} with {best['params']}" if best else "no complete trial")
+    print(
+        f"{len(result['trials'])} trials in {(time.perf_counter() - start) / 60:.1f} min; best validation "
+        f"error {best['value']:.4f} with {best['params']}"
+        if best
+        else "no complete trial"
+    )
 
 
 if __name__ == "__main__":

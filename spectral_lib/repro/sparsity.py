@@ -27,8 +27,10 @@ def concentration(weights, share: float = 0.9) -> float:
     """
     w = np.sort(np.asarray(weights, dtype=np.float64).ravel())[::-1]
     if w.size == 0 or (w < 0).any() or not 0 < share <= 1:
-        raise ValueError(f"`weights` must be non-empty and non-negative and `share` in (0, 1], got {w.size} "
-                         f"entries (min {w.min() if w.size else None}) and share={share!r}.")
+        raise ValueError(
+            f"`weights` must be non-empty and non-negative and `share` in (0, 1], got {w.size} "
+            f"entries (min {w.min() if w.size else None}) and share={share!r}."
+        )
     cumulative = np.cumsum(w)
     k = int(np.searchsorted(cumulative, share * cumulative[-1] * (1 - 1e-12))) + 1
     return k / w.size
@@ -52,11 +54,14 @@ def concentrations(trained: dict, initial: dict) -> dict:
     """Per arm and convolution, the :func:`concentration` (:data:`SHARE`) of the parameters' energy at
     initialization and after training, of Adam's ``|m|`` and of its ``v``; ``trained`` and ``initial``:
     each arm's saved state (:func:`runs.snapshot_path`, :func:`runs.conv_state`)."""
+
     def measures(t, start, layer):
-        return {"initial_energy": concentration(start[f"{layer}/params"] ** 2, SHARE),
-                "trained_energy": concentration(t[f"{layer}/params"] ** 2, SHARE),
-                "first_moment": concentration(np.abs(t[f"{layer}/m"]), SHARE),
-                "second_moment": concentration(t[f"{layer}/v"], SHARE)}
+        return {
+            "initial_energy": concentration(start[f"{layer}/params"] ** 2, SHARE),
+            "trained_energy": concentration(t[f"{layer}/params"] ** 2, SHARE),
+            "first_moment": concentration(np.abs(t[f"{layer}/m"]), SHARE),
+            "second_moment": concentration(t[f"{layer}/v"], SHARE),
+        }
 
     return {arm: {layer: measures(t, initial[arm], layer) for layer in layers(t)} for arm, t in trained.items()}
 
@@ -64,8 +69,12 @@ def concentrations(trained: dict, initial: dict) -> dict:
 def summary(settings: dict, pair: dict, trained: dict, initial: dict) -> dict:
     """The results summary: the profile's ``settings``, the names of the two runs of ``pair`` (:func:`pair`),
     :data:`SHARE` and their :func:`concentrations`."""
-    return {"settings": settings, "runs": {arm: runs.name(e["run"]) for arm, e in pair.items()}, "share": SHARE,
-            "concentration": concentrations(trained, initial)}
+    return {
+        "settings": settings,
+        "runs": {arm: runs.name(e["run"]) for arm, e in pair.items()},
+        "share": SHARE,
+        "concentration": concentrations(trained, initial),
+    }
 
 
 def pair(profile: str) -> dict[str, dict]:
@@ -74,8 +83,9 @@ def pair(profile: str) -> dict[str, dict]:
     epoch = profiles.get(Figure3.name, profile)["epoch"]
     saved = profiles.get(speedup.EXPERIMENT, profile)["snapshot_epochs"]
     if epoch not in saved:
-        raise ValueError(f"Figure 3's `epoch` ({epoch}) must be one of Figure 5's `snapshot_epochs` {saved} in "
-                         f"profile {profile!r}.")
+        raise ValueError(
+            f"Figure 3's `epoch` ({epoch}) must be one of Figure 5's `snapshot_epochs` {saved} in profile {profile!r}."
+        )
     return {e["run"]["parameterization"]: e for e in speedup.plan(profile) if epoch in e["snapshot_epochs"]}
 
 
@@ -92,12 +102,17 @@ class Figure3(experiment.Experiment):
 
     def missing(self, profile: str) -> str | None:
         epoch = self.settings(profile)["epoch"]
-        absent = [arm for arm, e in pair(profile).items()
-                  if not runs.snapshot_path(e["run"], epoch, speedup.EXPERIMENT, profile).exists()]
+        absent = [
+            arm
+            for arm, e in pair(profile).items()
+            if not runs.snapshot_path(e["run"], epoch, speedup.EXPERIMENT, profile).exists()
+        ]
         if not absent:
             return None
-        return (f"the {', '.join(absent)} state after epoch {epoch} of Figure 5 is not saved in profile {profile!r}: "
-                f"`python -m spectral_lib.repro.speedup --profile {profile}` trains it")
+        return (
+            f"the {', '.join(absent)} state after epoch {epoch} of Figure 5 is not saved in profile {profile!r}: "
+            f"`python -m spectral_lib.repro.speedup --profile {profile}` trains it"
+        )
 
     def readme_choices(self) -> list[str]:
         share = f"{100 * SHARE:.0f} %"
@@ -129,17 +144,27 @@ class Figure3(experiment.Experiment):
         for layer, s in summary["concentration"]["spectral"].items():
             p = summary["concentration"]["spatial"][layer]
             before, after = p["initial_energy"] - s["initial_energy"], p["trained_energy"] - s["trained_energy"]
-            out.append(verdicts.Verdict(
-                f"{layer}: {paper.CLAIMS['fig3_sparser']}, beyond the gap at initialization", verdict,
-                f"{regime}: {100 * summary['share']:.0f} % of the energy in "
-                f"{100 * s['trained_energy']:.1f} % of the spectral vs {100 * p['trained_energy']:.1f} % of the "
-                f"spatial entries, a gap of {100 * after:+.1f} points against {100 * before:+.1f} at initialization "
-                f"({100 * (after - before):+.1f}, {way(after > before)}); no spread over seeds to measure it against"))
-            out.append(verdicts.Verdict(
-                f"{layer}: {paper.CLAIMS['fig3_moments']}", verdict,
-                f"{regime}: {100 * summary['share']:.0f} % of Adam's |m| on "
-                f"{100 * s['first_moment']:.1f} % of the spectral vs {100 * p['first_moment']:.1f} % of the spatial "
-                f"parameters ({way(s['first_moment'] < p['first_moment'])}); no initial state to compare with"))
+            out.append(
+                verdicts.Verdict(
+                    f"{layer}: {paper.CLAIMS['fig3_sparser']}, beyond the gap at initialization",
+                    verdict,
+                    f"{regime}: {100 * summary['share']:.0f} % of the energy in "
+                    f"{100 * s['trained_energy']:.1f} % of the spectral vs {100 * p['trained_energy']:.1f} % of the "
+                    f"spatial entries, a gap of {100 * after:+.1f} points against {100 * before:+.1f} at "
+                    f"initialization ({100 * (after - before):+.1f}, {way(after > before)}); no spread over seeds to "
+                    "measure it against",
+                )
+            )
+            out.append(
+                verdicts.Verdict(
+                    f"{layer}: {paper.CLAIMS['fig3_moments']}",
+                    verdict,
+                    f"{regime}: {100 * summary['share']:.0f} % of Adam's |m| on "
+                    f"{100 * s['first_moment']:.1f} % of the spectral vs {100 * p['first_moment']:.1f} % of the "
+                    f"spatial parameters ({way(s['first_moment'] < p['first_moment'])}); no initial state to compare "
+                    "with",
+                )
+            )
         return out
 
 

@@ -50,19 +50,34 @@ def plan(profile: str) -> list[dict]:
 
     def add(cell, role, parameterization, seed, data, **extra):
         run = runs.settings(
-            architecture=cell[0], kernel_size=cell[1], parameterization=parameterization, seed=seed,
-            train_images=data["train_images"], test_images=data["test_images"], batch_size=data["batch_size"],
+            architecture=cell[0],
+            kernel_size=cell[1],
+            parameterization=parameterization,
+            seed=seed,
+            train_images=data["train_images"],
+            test_images=data["test_images"],
+            batch_size=data["batch_size"],
             **extra,
         )
         snapshots = tuple(config["snapshot_epochs"]) if cell == ("generic", 3) and role == "adam" and seed == 0 else ()
-        entries.append({"cell": cell, "role": role, "label": role, "run": run, "epochs": data["epochs"],
-                        "snapshot_epochs": snapshots})
+        entries.append(
+            {
+                "cell": cell,
+                "role": role,
+                "label": role,
+                "run": run,
+                "epochs": data["epochs"],
+                "snapshot_epochs": snapshots,
+            }
+        )
 
     adam = {"optimizer": "adam", "learning_rate": config["adam_learning_rate"]}
     generic = config["cells"]["generic"]
     control = {**generic, "epochs": config["controls"]["epochs"]}
     sgd = {"optimizer": "sgd", "learning_rate": config["controls"]["learning_rate"]}
-    order = [("generic", 3), "controls", ("generic", 5)] + [(a, k) for k in config["kernel_sizes"] for a in ("deep", "spectral_pooling")]
+    order = [("generic", 3), "controls", ("generic", 5)] + [
+        (a, k) for k in config["kernel_sizes"] for a in ("deep", "spectral_pooling")
+    ]
     for cell in order:
         if cell == "controls":
             for arm in ("spatial", "spectral"):
@@ -91,16 +106,23 @@ def speedup(spatial_error, spectral_error, spatial_seconds=None, spectral_second
     1.5
     """
     if not spatial_error or len(spatial_error) != len(spectral_error):
-        raise ValueError(f"the curves must be non-empty and of one length, got {len(spatial_error)} and "
-                         f"{len(spectral_error)} epochs.")
+        raise ValueError(
+            f"the curves must be non-empty and of one length, got {len(spatial_error)} and "
+            f"{len(spectral_error)} epochs."
+        )
     if not tolerance >= 0:
         raise ValueError(f"`tolerance` must be a non-negative error, got tolerance={tolerance!r}.")
     best = min(spatial_error)
     target = best + tolerance
     spatial_epoch = next(i + 1 for i, e in enumerate(spatial_error) if e <= target)
     spectral_epoch = next((i + 1 for i, e in enumerate(spectral_error) if e <= target), None)
-    out = {"spatial_best": best, "spectral_best": min(spectral_error), "target": target,
-           "spatial_epoch": spatial_epoch, "spectral_epoch": spectral_epoch}
+    out = {
+        "spatial_best": best,
+        "spectral_best": min(spectral_error),
+        "target": target,
+        "spatial_epoch": spatial_epoch,
+        "spectral_epoch": spectral_epoch,
+    }
     if spatial_error.index(best) + 1 == len(spatial_error):
         return {**out, "status": "too short"}
     if spectral_epoch is None:
@@ -131,8 +153,13 @@ def pair_speedup(spatial: dict, spectral: dict, tolerance=0.0) -> dict:
 
 def summarize(values: list[float]) -> dict:
     """Mean, min, max and sample standard deviation (``None`` for one value)."""
-    return {"mean": statistics.fmean(values), "min": min(values), "max": max(values),
-            "std": statistics.stdev(values) if len(values) > 1 else None, "n": len(values)}
+    return {
+        "mean": statistics.fmean(values),
+        "min": min(values),
+        "max": max(values),
+        "std": statistics.stdev(values) if len(values) > 1 else None,
+        "n": len(values),
+    }
 
 
 def describe_summary(summary: dict | None) -> str:
@@ -163,14 +190,20 @@ def table(records: list[dict]) -> list[dict]:
             per_seed.append({"seed": seed, **result, "within_se": pair_speedup(spatial, spectral, noise)})
         ok = [s for s in per_seed if s["status"] == "ok"]
         ok_se = [s["within_se"] for s in per_seed if s["within_se"]["status"] == "ok"]
-        rows.append({
-            "architecture": cell[0], "kernel_size": cell[1], "seeds": per_seed,
-            "best_error": {"spatial": summarize([s["spatial_best"] for s in per_seed]),
-                           "spectral": summarize([s["spectral_best"] for s in per_seed])},
-            "epochs": summarize([s["epochs"] for s in ok]) if ok else None,
-            "seconds": summarize([s["seconds"] for s in ok]) if ok else None,
-            "epochs_within_se": summarize([s["epochs"] for s in ok_se]) if ok_se else None,
-        })
+        rows.append(
+            {
+                "architecture": cell[0],
+                "kernel_size": cell[1],
+                "seeds": per_seed,
+                "best_error": {
+                    "spatial": summarize([s["spatial_best"] for s in per_seed]),
+                    "spectral": summarize([s["spectral_best"] for s in per_seed]),
+                },
+                "epochs": summarize([s["epochs"] for s in ok]) if ok else None,
+                "seconds": summarize([s["seconds"] for s in ok]) if ok else None,
+                "epochs_within_se": summarize([s["epochs"] for s in ok_se]) if ok_se else None,
+            }
+        )
     return rows
 
 
@@ -196,11 +229,19 @@ def kernel_gap(run: dict, steps: int, data_dir=None) -> dict[str, list[float]]:
     """
     x, y = runs.datasets(run, data_dir)["train"]
     mean, std = inputs.channel_stats(x)
-    batches = inputs.training_batches(x, y, batch_size=run["batch_size"], seed=run["seed"],
-                                      epochs=-(-steps * run["batch_size"] // len(x)), mean=mean, std=std,
-                                      augmentation=run["augmentation"]).take(steps)
-    spatial, spectral, copy = (runs.build_model({**run, "parameterization": p})
-                               for p in ("spatial", "spectral", "spatial"))
+    batches = inputs.training_batches(
+        x,
+        y,
+        batch_size=run["batch_size"],
+        seed=run["seed"],
+        epochs=-(-steps * run["batch_size"] // len(x)),
+        mean=mean,
+        std=std,
+        augmentation=run["augmentation"],
+    ).take(steps)
+    spatial, spectral, copy = (
+        runs.build_model({**run, "parameterization": p}) for p in ("spatial", "spectral", "spatial")
+    )
     for a, b in zip(runs.convolutions(copy), runs.convolutions(spectral)):
         a.kernel.assign(b.kernel)
 
@@ -238,8 +279,14 @@ def recorded_kernel_gap(run: dict, steps: int, profile: str, data_dir=None) -> d
         if runs.settings(**record["settings"]) != run or record["steps"] != steps:
             raise ValueError(f"{profiles.relative(path)} holds the gaps of other settings than its name says.")
         return record
-    record = {"settings": run, "steps": steps, "gaps": kernel_gap(run, steps, data_dir), "machine": machine(),
-              "versions": versions(), "code_version": runs.code_version()}
+    record = {
+        "settings": run,
+        "steps": steps,
+        "gaps": kernel_gap(run, steps, data_dir),
+        "machine": machine(),
+        "versions": versions(),
+        "code_version": runs.code_version(),
+    }
     write_json(path, record)
     return record
 
@@ -247,18 +294,46 @@ def recorded_kernel_gap(run: dict, steps: int, profile: str, data_dir=None) -> d
 def run_records(trained: list[dict]) -> list[dict]:
     """The results file's ``runs``: each trained entry's cell, role, settings that vary, record name,
     machine, precision and per-epoch curves."""
-    return [{"architecture": e["cell"][0], "kernel_size": e["cell"][1], "role": e["role"],
-             **{k: e["run"][k] for k in ("parameterization", "orthonormal", "optimizer", "learning_rate", "momentum",
-                                         "seed", "train_images", "test_images", "batch_size", "precision")},
-             "epochs": e["record"]["epochs"], "name": e["record"]["name"], "machine": e["record"]["machine"],
-             "code_version": e["record"]["code_version"], **{k: e["record"]["history"][k] for k in RECORD_KEYS}}
-            for e in trained]
+    return [
+        {
+            "architecture": e["cell"][0],
+            "kernel_size": e["cell"][1],
+            "role": e["role"],
+            **{
+                k: e["run"][k]
+                for k in (
+                    "parameterization",
+                    "orthonormal",
+                    "optimizer",
+                    "learning_rate",
+                    "momentum",
+                    "seed",
+                    "train_images",
+                    "test_images",
+                    "batch_size",
+                    "precision",
+                )
+            },
+            "epochs": e["record"]["epochs"],
+            "name": e["record"]["name"],
+            "machine": e["record"]["machine"],
+            "code_version": e["record"]["code_version"],
+            **{k: e["record"]["history"][k] for k in RECORD_KEYS},
+        }
+        for e in trained
+    ]
 
 
 def pick(trained: list[dict], role: str, parameterization: str, seed: int = 0, cell=("generic", 3)) -> dict:
     """The record of one trained plan entry."""
-    return next(e["record"] for e in trained if e["role"] == role and e["cell"] == cell
-                and e["run"]["parameterization"] == parameterization and e["run"]["seed"] == seed)
+    return next(
+        e["record"]
+        for e in trained
+        if e["role"] == role
+        and e["cell"] == cell
+        and e["run"]["parameterization"] == parameterization
+        and e["run"]["seed"] == seed
+    )
 
 
 def controls(trained: list[dict], kernel_gaps: dict[str, dict]) -> dict:
@@ -266,23 +341,30 @@ def controls(trained: list[dict], kernel_gaps: dict[str, dict]) -> dict:
     optimizer) and the machines that computed them, the largest difference between the SGD arms' test
     errors (with and without momentum), and the Adam speed-up of seed 0 with the orthonormal and with the
     raw coefficients."""
+
     def largest_difference(role):
         a, b = (pick(trained, role, arm)["history"]["test_error"] for arm in ("spatial", "spectral"))
         return float(np.max(np.abs(np.subtract(a, b))))
 
     spatial = pick(trained, "adam", "spatial")
-    return {"kernel_gap": {label: r["gaps"] for label, r in kernel_gaps.items()},
-            "kernel_gap_machines": sorted({r["machine"] for r in kernel_gaps.values()}),
-            "sgd_test_error_difference": {role: largest_difference(role) for role in ("sgd", "momentum")},
-            "adam_seed0_orthonormal": pair_speedup(spatial, pick(trained, "adam", "spectral")),
-            "adam_seed0_raw": pair_speedup(spatial, pick(trained, "adam-raw", "spectral"))}
+    return {
+        "kernel_gap": {label: r["gaps"] for label, r in kernel_gaps.items()},
+        "kernel_gap_machines": sorted({r["machine"] for r in kernel_gaps.values()}),
+        "sgd_test_error_difference": {role: largest_difference(role) for role in ("sgd", "momentum")},
+        "adam_seed0_orthonormal": pair_speedup(spatial, pick(trained, "adam", "spectral")),
+        "adam_seed0_raw": pair_speedup(spatial, pick(trained, "adam-raw", "spectral")),
+    }
 
 
 def summary(settings: dict, trained: list[dict], kernel_gaps: dict[str, dict]) -> dict:
     """The results summary: the profile's ``settings``, every trained run (:func:`run_records`), the
     speed-up :func:`table` of the Adam runs and the :func:`controls`."""
-    return {"settings": settings, "runs": run_records(trained),
-            "speedup": table([e for e in trained if e["role"] == "adam"]), "controls": controls(trained, kernel_gaps)}
+    return {
+        "settings": settings,
+        "runs": run_records(trained),
+        "speedup": table([e for e in trained if e["role"] == "adam"]),
+        "controls": controls(trained, kernel_gaps),
+    }
 
 
 LAST_FIFTH = 0.8  # a spatial arm whose best epoch comes after this fraction of its epochs was still improving
@@ -308,12 +390,21 @@ def cell_verdict(row: dict, budget: dict) -> verdicts.Verdict:
     readings += [0.0 for s in seeds for r in (s, s["within_se"]) if r["status"] == "not reached"]
     late = [s["seed"] for s in seeds if s["spatial_epoch"] > LAST_FIFTH * epochs]
     if late or not readings:
-        where = ", ".join(f"seed {s['seed']} at epoch {s['spatial_epoch']}" for s in seeds if s["seed"] in late) \
+        where = (
+            ", ".join(f"seed {s['seed']} at epoch {s['spatial_epoch']}" for s in seeds if s["seed"] in late)
             or "every seed at its last epoch"
-        return verdicts.Verdict(claim, verdicts.NOT_TESTED, f"{trained}; the spatial arm was still improving (its "
-                                f"best in the last fifth of the epochs: {where}): {evidence}")
-    above = f"; above the paper's {high:g}x range at {sum(r > high for r in readings)} of {len(readings)} readings" \
-        if any(r > high for r in readings) else ""
+        )
+        return verdicts.Verdict(
+            claim,
+            verdicts.NOT_TESTED,
+            f"{trained}; the spatial arm was still improving (its "
+            f"best in the last fifth of the epochs: {where}): {evidence}",
+        )
+    above = (
+        f"; above the paper's {high:g}x range at {sum(r > high for r in readings)} of {len(readings)} readings"
+        if any(r > high for r in readings)
+        else ""
+    )
     if len(seeds) == 1:
         return verdicts.Verdict(claim, verdicts.INCONCLUSIVE, f"{trained}: {evidence}")
     if min(readings) >= low:
@@ -346,9 +437,12 @@ class Figure5(experiment.Experiment):
         cells = "; ".join(
             f"{', '.join(names)}: {c['train_images']} training / {c['test_images']} test images, {c['epochs']} "
             f"epochs, {c['seeds']} seed{'s' if c['seeds'] > 1 else ''}, batch {c['batch_size']}"
-            for c, names in ((dict(k), v) for k, v in groups.items()))
-        return (f"{len(plan(profile))} runs, filters {' and '.join(f'{k}x{k}' for k in config['kernel_sizes'])}; "
-                f"{cells}; controls {config['controls']['epochs']} epochs")
+            for c, names in ((dict(k), v) for k, v in groups.items())
+        )
+        return (
+            f"{len(plan(profile))} runs, filters {' and '.join(f'{k}x{k}' for k in config['kernel_sizes'])}; "
+            f"{cells}; controls {config['controls']['epochs']} epochs"
+        )
 
     def missing(self, profile: str) -> str | None:
         return runner.missing(self, profile, "spectral_lib.repro.speedup")
@@ -383,7 +477,9 @@ class Figure5(experiment.Experiment):
         precisions = ", ".join(sorted({r["precision"] for r in summary["runs"]}))
         data = "; ".join(
             f"{ARCHITECTURES[a]}: {c['train_images']} training images, {c['test_images']} test images, {c['epochs']} "
-            f"epochs, batch {c['batch_size']}, {c['seeds']} seed(s)" for a, c in cells.items())
+            f"epochs, batch {c['batch_size']}, {c['seeds']} seed(s)"
+            for a, c in cells.items()
+        )
         augmentation = f"random translations (up to {inputs.MAX_SHIFT} pixels) and horizontal flips"
         uncommitted = sum(r["code_version"].endswith("+changes") for r in summary["runs"])
         lines = [
@@ -392,9 +488,13 @@ class Figure5(experiment.Experiment):
             f"{summary['settings']['adam_learning_rate']}, {augmentation}. The paper trained on all 50 000 images "
             "until each spatial model reached its best error; ours train on the slice above, where that best comes "
             "sooner and is far higher than on the full set, so they test the claim in a small-data regime."
-            + (f" {uncommitted} of these records were trained from a checkout with uncommitted changes (their "
-               "`code_version` ends in `+changes`), before records had to come from a committed state; they stay "
-               "until Figure 5 is trained again." if uncommitted else ""),
+            + (
+                f" {uncommitted} of these records were trained from a checkout with uncommitted changes (their "
+                "`code_version` ends in `+changes`), before records had to come from a committed state; they stay "
+                "until Figure 5 is trained again."
+                if uncommitted
+                else ""
+            ),
             "",
             "Speed-up = epochs the spatial arm needs to reach its best test error / epochs the spectral arm needs "
             "to reach it (the paper's section 5); in parentheses the same ratio of wall-clock time, after `=` the "
@@ -415,23 +515,33 @@ class Figure5(experiment.Experiment):
             t, best = row["seconds"], row["best_error"]
             wall = "-" if t is None else f"{t['mean']:.2f}"
             cell = (row["architecture"], row["kernel_size"])
-            lines.append(f"| {ARCHITECTURES[cell[0]]} | {cell[1]}x{cell[1]} | {per_seed} "
-                         f"| {describe_summary(row['epochs'])} | {wall} | {describe_summary(row['epochs_within_se'])} "
-                         f"| {paper.SPEEDUP[cell]} | {cell_verdict(row, summary['settings']['cells'][cell[0]]).verdict} "
-                         f"| {best['spatial']['mean']:.3f} / {best['spectral']['mean']:.3f} |")
+            lines.append(
+                f"| {ARCHITECTURES[cell[0]]} | {cell[1]}x{cell[1]} | {per_seed} "
+                f"| {describe_summary(row['epochs'])} | {wall} | {describe_summary(row['epochs_within_se'])} "
+                f"| {paper.SPEEDUP[cell]} | {cell_verdict(row, summary['settings']['cells'][cell[0]]).verdict} "
+                f"| {best['spatial']['mean']:.3f} / {best['spectral']['mean']:.3f} |"
+            )
         short = [
             f"{ARCHITECTURES[row['architecture']]} {row['kernel_size']}x{row['kernel_size']} seed {s['seed']}: the "
             f"spatial arm's best, {s['spatial_best']:.3f}, was at its last epoch ({s['spatial_epoch']}); the spectral "
             "arm was at or below "
             + (f"it from epoch {s['spectral_epoch']}" if s["spectral_epoch"] else "it at no epoch")
-            for row in summary["speedup"] for s in row["seeds"] if s["status"] == "too short"]
+            for row in summary["speedup"]
+            for s in row["seeds"]
+            if s["status"] == "too short"
+        ]
         if short:
-            lines += ["", "Too short, with what the runs do show (not the paper's speed-up, whose target is the "
-                      "spatial arm's final best): " + "; ".join(short) + "."]
+            lines += [
+                "",
+                "Too short, with what the runs do show (not the paper's speed-up, whose target is the "
+                "spatial arm's final best): " + "; ".join(short) + ".",
+            ]
         c = summary["controls"]
         gaps = "; ".join(
             f"{name}: {g['spectral'][0]:.1e} after step 1 and {g['spectral'][-1]:.1e} after step {len(g['spectral'])}, "
-            f"round-off alone {g['round_off'][0]:.1e} and {g['round_off'][-1]:.1e}" for name, g in c["kernel_gap"].items())
+            f"round-off alone {g['round_off'][0]:.1e} and {g['round_off'][-1]:.1e}"
+            for name, g in c["kernel_gap"].items()
+        )
         sgd = ", ".join(f"{role} {d:.4f}" for role, d in c["sgd_test_error_difference"].items())
         return lines + [
             "",
@@ -441,7 +551,8 @@ class Figure5(experiment.Experiment):
             f"{'; '.join(c['kernel_gap_machines'])} and recorded in `results/runs/{self.name}/kernel_gap/`, as "
             f"round-off differs between CPUs). Largest difference between the recorded "
             f"SGD arms' test errors: {sgd}. Adam with the raw half-plane coefficients (`orthonormal=False`): speed-up "
-            f"{describe(c['adam_seed0_raw'])}, against {describe(c['adam_seed0_orthonormal'])} with the orthonormal ones.",
+            f"{describe(c['adam_seed0_raw'])}, against {describe(c['adam_seed0_orthonormal'])} with the orthonormal "
+            "ones.",
         ]
 
 

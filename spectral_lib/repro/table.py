@@ -74,16 +74,31 @@ def export_path(profile: str, dataset: str):
 
 
 def _run(hyper: dict, config: dict, dataset: str, variant: str, seed: int) -> dict:
-    dropout = {"alpha": hyper["alpha"], "beta": hyper["beta"]} \
-        if variant in ("spectral_pooling", "spectral_half") else {"alpha": None, "beta": None}
+    dropout = (
+        {"alpha": hyper["alpha"], "beta": hyper["beta"]}
+        if variant in ("spectral_pooling", "spectral_half")
+        else {"alpha": None, "beta": None}
+    )
     pooling = {"max_pooling": "max", "spectral_half": "spectral_half"}.get(variant, "spectral")
     return runs.settings(
-        dataset=dataset, architecture="spectral_pooling", num_layers=hyper["num_layers"], gamma=hyper["gamma"],
-        pooling=pooling, **dropout, optimizer="sgd", learning_rate=hyper["learning_rate"],
-        momentum=hyper["momentum"], weight_decay=hyper["weight_decay"],
-        learning_rate_drops=search.paper_drops(config["epochs"]), batch_size=config["batch_size"],
-        augmentation=False, train_images=config["train_images"], validation_images=config["validation_images"],
-        test_images=config["test_images"], seed=seed, precision=config["precision"],
+        dataset=dataset,
+        architecture="spectral_pooling",
+        num_layers=hyper["num_layers"],
+        gamma=hyper["gamma"],
+        pooling=pooling,
+        **dropout,
+        optimizer="sgd",
+        learning_rate=hyper["learning_rate"],
+        momentum=hyper["momentum"],
+        weight_decay=hyper["weight_decay"],
+        learning_rate_drops=search.paper_drops(config["epochs"]),
+        batch_size=config["batch_size"],
+        augmentation=False,
+        train_images=config["train_images"],
+        validation_images=config["validation_images"],
+        test_images=config["test_images"],
+        seed=seed,
+        precision=config["precision"],
     )
 
 
@@ -99,16 +114,26 @@ def plan(profile: str, searched: dict | None = None) -> list[dict]:
     path of a reference model, else ``None``) and ``progress`` (every run reports it each epoch).
     """
     config = profiles.get(EXPERIMENT, profile)
-    wanted = [(part, dataset, variant, seed, NETWORK) for part, dataset, variant, seed in QUEUE[:config["runs"]]]
+    wanted = [(part, dataset, variant, seed, NETWORK) for part, dataset, variant, seed in QUEUE[: config["runs"]]]
     if searched is not None and _differs(searched):
         wanted.append(("searched", "cifar10", "spectral_pooling", 0, {**NETWORK, **searched}))
     entries = []
     for part, dataset, variant, seed, hyper in wanted:
         reference = variant == "spectral_pooling" and seed == 0 and part in ("headline", "cifar100")
-        entries.append({"part": part, "label": f"{part}, seed {seed}", "dataset": dataset, "variant": variant,
-                        "seed": seed, "epochs": config["epochs"], "search_trial": hyper.get("search_trial"),
-                        "run": _run(hyper, config, dataset, variant, seed),
-                        "export": export_path(profile, dataset) if reference else None, "progress": True})
+        entries.append(
+            {
+                "part": part,
+                "label": f"{part}, seed {seed}",
+                "dataset": dataset,
+                "variant": variant,
+                "seed": seed,
+                "epochs": config["epochs"],
+                "search_trial": hyper.get("search_trial"),
+                "run": _run(hyper, config, dataset, variant, seed),
+                "export": export_path(profile, dataset) if reference else None,
+                "progress": True,
+            }
+        )
     return entries
 
 
@@ -124,8 +149,14 @@ def collect(profile: str, data_dir=None, train: bool = False) -> list[dict]:
     entries = plan(profile, hyperparameters(profile))
     if train:
         return runner.train_plan(experiment.get(EXPERIMENT), profile, entries, data_dir)
-    return [{**e, "record": runs.load(e["run"], e["epochs"], EXPERIMENT, profile),
-             "partial": progress.load(e["run"], EXPERIMENT, profile)} for e in entries]
+    return [
+        {
+            **e,
+            "record": runs.load(e["run"], e["epochs"], EXPERIMENT, profile),
+            "partial": progress.load(e["run"], EXPERIMENT, profile),
+        }
+        for e in entries
+    ]
 
 
 def row(entry: dict) -> dict:
@@ -135,39 +166,61 @@ def row(entry: dict) -> dict:
     run, record = entry["run"], entry.get("record")
     source = record or entry.get("partial")
     out = {key: entry[key] for key in ("part", "dataset", "variant", "seed", "epochs", "search_trial")}
-    out.update(name=runs.name(run), epochs_planned=entry["epochs"], precision=run["precision"],
-               status="finished" if record else "in progress" if source else "not started")
+    out.update(
+        name=runs.name(run),
+        epochs_planned=entry["epochs"],
+        precision=run["precision"],
+        status="finished" if record else "in progress" if source else "not started",
+    )
     h = source["history"] if source else {}
     segments = source.get("segments", []) if source else []
-    out.update(epochs=len(h.get("epoch_seconds", [])), segments=segments,
-               machines=sorted({s["machine"] for s in segments if not s.get("lost")}
-                               or ({record["machine"]} if record else set())),
-               curve={k: h.get(k, []) for k in ("train_error", "validation_error", "wall_seconds")},
-               **progress.summary(h, run) if h else {"images_per_second": None, "training_seconds": 0.0})
+    out.update(
+        epochs=len(h.get("epoch_seconds", [])),
+        segments=segments,
+        machines=sorted(
+            {s["machine"] for s in segments if not s.get("lost")} or ({record["machine"]} if record else set())
+        ),
+        curve={k: h.get(k, []) for k in ("train_error", "validation_error", "wall_seconds")},
+        **progress.summary(h, run) if h else {"images_per_second": None, "training_seconds": 0.0},
+    )
     error = record["final_test"]["error"] if record else None
-    out.update(test_error=error, test_images=run["test_images"],
-               test_error_se=None if error is None else verdicts.standard_error(error, run["test_images"]))
+    out.update(
+        test_error=error,
+        test_images=run["test_images"],
+        test_error_se=None if error is None else verdicts.standard_error(error, run["test_images"]),
+    )
     return out
 
 
 def finished(rows: list[dict], variant: str, dataset: str = "cifar10", part: str | None = None) -> list[float]:
     """The test errors of the finished rows of ``variant`` on ``dataset`` (of ``part``), seed by seed."""
-    return [r["test_error"] for r in sorted(rows, key=lambda r: r["seed"]) if r["status"] == "finished"
-            and (r["variant"], r["dataset"]) == (variant, dataset) and (part is None or r["part"] == part)]
+    return [
+        r["test_error"]
+        for r in sorted(rows, key=lambda r: r["seed"])
+        if r["status"] == "finished"
+        and (r["variant"], r["dataset"]) == (variant, dataset)
+        and (part is None or r["part"] == part)
+    ]
 
 
 def spread(rows: list[dict]) -> tuple[float, int] | None:
     """The seed-to-seed spread of the CIFAR-10 test error, pooled over the twin and the control (the
     networks the queue trains twice, both cheaper than the headline): :func:`verdicts.seed_spread`."""
-    return verdicts.seed_spread([finished(rows, v, part=p) for p, v in (("twin", "max_pooling"),
-                                                                         ("control", "spectral_half"))])
+    return verdicts.seed_spread(
+        [finished(rows, v, part=p) for p, v in (("twin", "max_pooling"), ("control", "spectral_half"))]
+    )
 
 
 def _unfinished(claim: str, rows: list[dict]) -> verdicts.Verdict:
-    state = "; ".join(f"{VARIANTS[r['variant']].lower()} seed {r['seed']}: {r['status']}"
-                      + (f", epoch {r['epochs']} of {r['epochs_planned']}" if r["status"] == "in progress" else "")
-                      for r in rows if r["status"] != "finished")
-    return verdicts.Verdict(claim, verdicts.NOT_TESTED, f"not trained to the paper's {paper.EPOCHS} epochs yet ({state})")
+    state = "; ".join(
+        f"{VARIANTS[r['variant']].lower()} seed {r['seed']}: {r['status']}"
+        + (f", epoch {r['epochs']} of {r['epochs_planned']}" if r["status"] == "in progress" else "")
+        for r in rows
+        if r["status"] != "finished"
+    )
+    return verdicts.Verdict(
+        claim, verdicts.NOT_TESTED, f"not trained to the paper's {paper.EPOCHS} epochs yet ({state})"
+    )
 
 
 def judge(rows: list[dict], epochs: int) -> list[verdicts.Verdict]:
@@ -185,15 +238,25 @@ def judge(rows: list[dict], epochs: int) -> list[verdicts.Verdict]:
         if short and errors:
             out.append(verdicts.Verdict(claim, verdicts.NOT_TESTED, f"{short}: {100 * errors[0]:.2f} %"))
         elif not errors:
-            out.append(_unfinished(claim, ours) if ours else verdicts.Verdict(
-                claim, verdicts.NOT_TESTED, f"not in this profile's queue (its first {len(rows)} runs)"))
+            out.append(
+                _unfinished(claim, ours)
+                if ours
+                else verdicts.Verdict(
+                    claim, verdicts.NOT_TESTED, f"not in this profile's queue (its first {len(rows)} runs)"
+                )
+            )
         else:
             out.append(verdicts.at_most_target(claim, errors, target / 100, n, noise))
-    for variant, what in (("max_pooling", "its max-pooling twin"), ("spectral_half", "the equal-size control "
-                                                                     "(spectral pooling to the twin's map sizes)")):
+    for variant, what in (
+        ("max_pooling", "its max-pooling twin"),
+        ("spectral_half", "the equal-size control (spectral pooling to the twin's map sizes)"),
+    ):
         claim = f"the spectral net has a lower CIFAR-10 test error than {what}"
-        pair = [r for r in rows if r["dataset"] == "cifar10" and r["variant"] in ("spectral_pooling", variant)
-                and r["part"] != "searched"]
+        pair = [
+            r
+            for r in rows
+            if r["dataset"] == "cifar10" and r["variant"] in ("spectral_pooling", variant) and r["part"] != "searched"
+        ]
         ours, theirs = finished(pair, "spectral_pooling"), finished(pair, variant)
         if not ours or not theirs:
             out.append(_unfinished(claim, pair))
@@ -215,12 +278,18 @@ def overfitting(rows: list[dict]) -> list[str]:
             continue
         best = int(min(range(len(c["validation_error"])), key=c["validation_error"].__getitem__))
         gap = 100 * (c["validation_error"][-1] - c["train_error"][-1])
-        out.append(f"{VARIANTS[r['variant']]}, seed {r['seed']} ({DATASETS[r['dataset']]}, epoch {r['epochs']} of "
-                   f"{r['epochs_planned']}): training error {100 * c['train_error'][-1]:.1f} %, validation "
-                   f"{100 * c['validation_error'][-1]:.1f} % ({gap:+.1f} points); best validation "
-                   f"{100 * c['validation_error'][best]:.1f} % at epoch {best + 1}"
-                   + (" and higher since: overfitting" if c["validation_error"][-1] - c["validation_error"][best]
-                      > OVERFIT_POINTS / 100 and gap > OVERFIT_POINTS else ""))
+        out.append(
+            f"{VARIANTS[r['variant']]}, seed {r['seed']} ({DATASETS[r['dataset']]}, epoch {r['epochs']} of "
+            f"{r['epochs_planned']}): training error {100 * c['train_error'][-1]:.1f} %, validation "
+            f"{100 * c['validation_error'][-1]:.1f} % ({gap:+.1f} points); best validation "
+            f"{100 * c['validation_error'][best]:.1f} % at epoch {best + 1}"
+            + (
+                " and higher since: overfitting"
+                if c["validation_error"][-1] - c["validation_error"][best] > OVERFIT_POINTS / 100
+                and gap > OVERFIT_POINTS
+                else ""
+            )
+        )
     return out
 
 
@@ -241,11 +310,14 @@ def reference_models(trained: list[dict], data_dir=None) -> dict[str, dict]:
         cifar = data.load_cifar100(data_dir) if entry["dataset"] == "cifar100" else data.load_cifar10(data_dir)
         n, first = entry["run"]["test_images"], min(REFERENCE_CHECK_IMAGES, entry["run"]["test_images"])
         out[entry["dataset"]] = {
-            "path": profiles.relative(entry["export"]), "megabytes": entry["export"].stat().st_size / 2**20,
-            "run": entry["record"]["name"], "test_images": n,
+            "path": profiles.relative(entry["export"]),
+            "megabytes": entry["export"].stat().st_size / 2**20,
+            "run": entry["record"]["name"],
+            "test_images": n,
             "test_error": model_error(model, cifar.test.x[:n], cifar.test.y[:n]),
             "recorded_test_error": entry["record"]["final_test"]["error"],
-            "check_images": first, "check_error": model_error(model, cifar.test.x[:first], cifar.test.y[:first]),
+            "check_images": first,
+            "check_error": model_error(model, cifar.test.x[:first], cifar.test.y[:first]),
         }
     return out
 
@@ -253,8 +325,12 @@ def reference_models(trained: list[dict], data_dir=None) -> dict[str, dict]:
 def summary(profile: str, trained: list[dict], references: dict) -> dict:
     """The results file of the table: the profile's settings, the network, every run of the queue as a
     :func:`row` (finished, in progress or not started) and the reference models."""
-    return {"settings": profiles.get(EXPERIMENT, profile), "network": NETWORK, "rows": [row(e) for e in trained],
-            "reference_models": references}
+    return {
+        "settings": profiles.get(EXPERIMENT, profile),
+        "network": NETWORK,
+        "rows": [row(e) for e in trained],
+        "reference_models": references,
+    }
 
 
 def _hours(row_: dict) -> str:
@@ -286,24 +362,27 @@ class Table(experiment.Experiment):
             "is evaluated once, at the end. The learning rate is divided by 10 after "
             f"epochs `round(2E/3)` and `round(14E/15)` of `E` ({drops[0]} and {drops[1]} of {paper.EPOCHS}). Gamma, "
             "alpha, beta, the momentum and the learning rate are the paper's optimum ("
-            + ", ".join(f"{k.replace('_', ' ')} {v:g}" for k, v in paper.OPTIMUM.items()) + "); it states neither M "
+            + ", ".join(f"{k.replace('_', ' ')} {v:g}" for k, v in paper.OPTIMUM.items())
+            + "); it states neither M "
             f"nor the weight decay: M = {UNSTATED['num_layers']}, the first depth at which the cap of 288 filters "
             f"binds (96 + 32m filters in layer m), and weight decay {UNSTATED['weight_decay']:g}, a common value "
             "for CIFAR networks trained with SGD. The search of notebook 06 is not waited for: its 10-epoch trials "
             "rank networks by how fast they start. The max-pooling twin puts "
-            "a 3x3 stride-2 max pooling (\"same\" padding) where each spectral pooling was, with the same "
+            'a 3x3 stride-2 max pooling ("same" padding) where each spectral pooling was, with the same '
             "convolutions, so its maps halve at every stage instead of shrinking by gamma; the equal-size control "
             "pools spectrally, with frequency dropout, to the twin's sizes, ceil(H / 2). The pooling keeps a "
-            f"constant map's value (`norm=\"{runs.DEFAULTS['pooling_norm']}\"`). Precision "
+            f'constant map\'s value (`norm="{runs.DEFAULTS["pooling_norm"]}"`). Precision '
             f"`{config['precision']}` (bfloat16 compute, float32 weights), which the precision benchmark checks "
             "against float32.",
         ]
 
     def describe(self, profile: str) -> str:
         config = self.settings(profile)
-        return (f"the first {config['runs']} of the queue's {len(QUEUE)} runs (twin, control, headline, ...), "
-                f"{config['epochs']} epoch{'s' * (config['epochs'] != 1)} each; {config['train_images']} / "
-                f"{config['validation_images']} split, batch {config['batch_size']}, {config['precision']}")
+        return (
+            f"the first {config['runs']} of the queue's {len(QUEUE)} runs (twin, control, headline, ...), "
+            f"{config['epochs']} epoch{'s' * (config['epochs'] != 1)} each; {config['train_images']} / "
+            f"{config['validation_images']} split, batch {config['batch_size']}, {config['precision']}"
+        )
 
     def readme_section(self, summary_) -> list[str]:
         """README's section of the table (``summary_`` ``None``: not run in the reference profile)."""
@@ -311,23 +390,32 @@ class Table(experiment.Experiment):
         lines += [f"| {method} (paper) | {c10:.2f} % | {c100:.2f} % |" for method, c10, c100 in paper.TABLE_4B]
         command = f"`python -m spectral_lib.repro.table --profile {profiles.REFERENCE}`"
         if summary_ is None:
-            return lines + ["", f"Ours: not yet recorded. The reference profile trains "
-                            f"{self.describe(profiles.REFERENCE)}; {command} trains the queue, resumably."]
+            return lines + [
+                "",
+                f"Ours: not yet recorded. The reference profile trains "
+                f"{self.describe(profiles.REFERENCE)}; {command} trains the queue, resumably.",
+            ]
         for r in summary_["rows"]:
             if r["status"] == "finished":
                 err = f"{100 * r['test_error']:.2f} +- {100 * r['test_error_se']:.2f} %"
             elif r["status"] == "in progress":
-                err = f"epoch {r['epochs']} of {r['epochs_planned']}, validation {100 * r['curve']['validation_error'][-1]:.2f} %"
+                last = r["curve"]["validation_error"][-1]
+                err = f"epoch {r['epochs']} of {r['epochs_planned']}, validation {100 * last:.2f} %"
             else:
                 err = "not started"
             cells = (err, "-") if r["dataset"] == "cifar10" else ("-", err)
             speed = f", {r['images_per_second']:.0f} img/s, {_hours(r)}" if r["images_per_second"] else ""
-            lines.append(f"| {VARIANTS[r['variant']]}, seed {r['seed']} ({r['part']}; {r['precision']}{speed}) | "
-                         f"{cells[0]} | {cells[1]} |")
+            lines.append(
+                f"| {VARIANTS[r['variant']]}, seed {r['seed']} ({r['part']}; {r['precision']}{speed}) | "
+                f"{cells[0]} | {cells[1]} |"
+            )
         machines = "; ".join(sorted({m for r in summary_["rows"] for m in r["machines"]}))
-        lines += ["", f"Profile `{summary_['profile']}`: {self.describe(summary_['profile'])}. Trained on {machines}; "
-                  f"test errors with one binomial standard error on {summary_['rows'][0]['test_images']} images. "
-                  f"{command} trains the next unfinished run of the queue, resuming it from its last epoch."]
+        lines += [
+            "",
+            f"Profile `{summary_['profile']}`: {self.describe(summary_['profile'])}. Trained on {machines}; "
+            f"test errors with one binomial standard error on {summary_['rows'][0]['test_images']} images. "
+            f"{command} trains the next unfinished run of the queue, resuming it from its last epoch.",
+        ]
         curves = overfitting(summary_["rows"])
         if curves:
             lines += ["", "What the curves show so far:", ""] + [f"- {c}" for c in curves]
@@ -339,10 +427,13 @@ experiment.register(Table())
 
 def main(argv=None) -> None:
     if not any(flag for name, flag in cpu_flags().items() if name in FAST_BF16_FLAGS):
-        print(f"warning: this CPU has none of {FAST_BF16_FLAGS}, so mixed_bfloat16 runs (the reference profile's) "
-              "are emulated and many times slower than float32 (benchmarks/precision.py measures it); set the "
-              "profile's precision to float32 in spectral_lib/repro/profiles.py to train other runs, named without "
-              "-bf16.", flush=True)
+        print(
+            f"warning: this CPU has none of {FAST_BF16_FLAGS}, so mixed_bfloat16 runs (the reference profile's) "
+            "are emulated and many times slower than float32 (benchmarks/precision.py measures it); set the "
+            "profile's precision to float32 in spectral_lib/repro/profiles.py to train other runs, named without "
+            "-bf16.",
+            flush=True,
+        )
     runner.main(experiment.get(EXPERIMENT), argv, __doc__)
 
 

@@ -84,12 +84,16 @@ def _mean_and_noise(errors: list[float], n: int, spread: float | None) -> tuple[
 
 
 def _spread_text(spread: tuple[float, int] | None) -> str:
-    return "no seed spread measured yet" if spread is None else \
-        f"seed spread {100 * spread[0]:.2f} points ({spread[1]} degrees of freedom)"
+    return (
+        "no seed spread measured yet"
+        if spread is None
+        else f"seed spread {100 * spread[0]:.2f} points ({spread[1]} degrees of freedom)"
+    )
 
 
-def lower_error(claim: str, ours: list[float], theirs: list[float], n: int,
-                spread: tuple[float, int] | None) -> Verdict:
+def lower_error(
+    claim: str, ours: list[float], theirs: list[float], n: int, spread: tuple[float, int] | None
+) -> Verdict:
     """Verdict on "``ours`` has a lower error than ``theirs``" from the means over seeds (errors on ``n``
     images each): the gap ``mean(theirs) - mean(ours)`` against its noise, both binomial errors and the seed
     spread (:func:`seed_spread`, of the same or cheaper networks) in quadrature. Reproduced beyond ``Z``
@@ -99,9 +103,11 @@ def lower_error(claim: str, ours: list[float], theirs: list[float], n: int,
         raise ValueError(f"`ours` and `theirs` must hold at least one seed each, got {len(ours)} and {len(theirs)}.")
     (mo, so), (mt, st) = (_mean_and_noise(e, n, spread and spread[0]) for e in (ours, theirs))
     gap, se = mt - mo, math.hypot(so, st)
-    evidence = (f"{100 * mo:.2f} % ({len(ours)} seed{'s' * (len(ours) > 1)}) vs {100 * mt:.2f} % ({len(theirs)} "
-                f"seed{'s' * (len(theirs) > 1)}): difference {100 * gap:+.2f} +- {100 * se:.2f} points, binomial "
-                f"errors on {n} test images and {_spread_text(spread)}")
+    evidence = (
+        f"{100 * mo:.2f} % ({len(ours)} seed{'s' * (len(ours) > 1)}) vs {100 * mt:.2f} % ({len(theirs)} "
+        f"seed{'s' * (len(theirs) > 1)}): difference {100 * gap:+.2f} +- {100 * se:.2f} points, binomial "
+        f"errors on {n} test images and {_spread_text(spread)}"
+    )
     if spread is None and min(len(ours), len(theirs)) == 1:
         return Verdict(claim, INCONCLUSIVE, f"one seed and {evidence}")
     if abs(gap) <= Z * se:
@@ -109,8 +115,7 @@ def lower_error(claim: str, ours: list[float], theirs: list[float], n: int,
     return Verdict(claim, REPRODUCED if gap > 0 else NOT_REPRODUCED, evidence)
 
 
-def at_most_target(claim: str, errors: list[float], target: float, n: int,
-                   spread: tuple[float, int] | None) -> Verdict:
+def at_most_target(claim: str, errors: list[float], target: float, n: int, spread: tuple[float, int] | None) -> Verdict:
     """Verdict on "the error is at most ``target``" (a published error, itself measured on ``n`` images):
     the mean over seeds minus ``target`` against the noise of both and the seed spread in quadrature;
     reproduced when it is at most ``Z`` standard errors, not reproduced when beyond; one seed without a
@@ -119,9 +124,11 @@ def at_most_target(claim: str, errors: list[float], target: float, n: int,
         raise ValueError("`errors` must hold at least one seed's error.")
     mean, noise = _mean_and_noise(errors, n, spread and spread[0])
     gap, se = mean - target, math.hypot(noise, standard_error(target, n))
-    evidence = (f"{100 * mean:.2f} % ({len(errors)} seed{'s' * (len(errors) > 1)}) against {100 * target:.2f} %: "
-                f"{100 * gap:+.2f} +- {100 * se:.2f} points, binomial errors on {n} test images and "
-                f"{_spread_text(spread)}")
+    evidence = (
+        f"{100 * mean:.2f} % ({len(errors)} seed{'s' * (len(errors) > 1)}) against {100 * target:.2f} %: "
+        f"{100 * gap:+.2f} +- {100 * se:.2f} points, binomial errors on {n} test images and "
+        f"{_spread_text(spread)}"
+    )
     if spread is None and len(errors) == 1:
         return Verdict(claim, INCONCLUSIVE, f"one seed and {evidence}")
     return Verdict(claim, REPRODUCED if gap <= Z * se else NOT_REPRODUCED, evidence)
