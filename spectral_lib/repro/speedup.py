@@ -482,6 +482,7 @@ class Figure5(experiment.Experiment):
         )
         augmentation = f"random translations (up to {inputs.MAX_SHIFT} pixels) and horizontal flips"
         uncommitted = sum(r["code_version"].endswith("+changes") for r in summary["runs"])
+        vague = [r for r in summary["runs"] if " family " not in r["machine"] and r["precision"] == "float32"]
         lines = [
             f"Profile `{summary['profile']}`: {len(summary['runs'])} recorded runs, {hours:.1f} h of training in "
             f"{precisions} on {_machines(summary)} (`results/runs/{self.name}/`). {data}. Adam, learning rate "
@@ -493,6 +494,13 @@ class Figure5(experiment.Experiment):
                 "`code_version` ends in `+changes`), before records had to come from a committed state; they stay "
                 "until Figure 5 is trained again."
                 if uncommitted
+                else ""
+            )
+            + (
+                f" {len(vague)} records name no CPU generation or bfloat16 flags (`{vague[0]['machine']}`: recorded "
+                "before the package read them from the CPU) and were trained before runs had a precision setting, "
+                "so in float32, its default."
+                if vague
                 else ""
             ),
             "",
