@@ -9,14 +9,14 @@ import pytest
 from spectral_lib.repro import (
     experiment,
     fig1,
+    fig3,
     fig4a,
+    fig5,
     paper,
     pipeline,
     profiles,
     report,
     results,
-    sparsity,
-    speedup,
     verdicts,
 )
 
@@ -158,24 +158,22 @@ BUDGET = {"train_images": 2000, "epochs": 40, "seeds": 2}
 
 
 def test_figure5_verdict_needs_every_seed_at_two_x_both_ways_and_a_settled_spatial_arm():
-    one = speedup.cell_verdict(_cell(_seed(0, 3.7, 3.3)), BUDGET)
+    one = fig5.cell_verdict(_cell(_seed(0, 3.7, 3.3)), BUDGET)
     assert one.verdict == verdicts.INCONCLUSIVE and one.evidence.startswith(
         "2000 training images, 40 epochs, one seed:"
     )
-    assert speedup.cell_verdict(_cell(_seed(0, 1.0, 2.5)), BUDGET).verdict == verdicts.INCONCLUSIVE  # Deep 3x3's case
-    two = speedup.cell_verdict(_cell(_seed(0, 4.3, 4.0), _seed(1, 7.25, 6.0)), BUDGET)
+    assert fig5.cell_verdict(_cell(_seed(0, 1.0, 2.5)), BUDGET).verdict == verdicts.INCONCLUSIVE  # Deep 3x3's case
+    two = fig5.cell_verdict(_cell(_seed(0, 4.3, 4.0), _seed(1, 7.25, 6.0)), BUDGET)
     assert two.verdict == verdicts.REPRODUCED and two.evidence.startswith("2000 training images, 40 epochs, 2 seeds")
-    straddle = speedup.cell_verdict(_cell(_seed(0, 4.3, 1.8), _seed(1, 7.25, 6.0)), BUDGET)
+    straddle = fig5.cell_verdict(_cell(_seed(0, 4.3, 1.8), _seed(1, 7.25, 6.0)), BUDGET)
     assert straddle.verdict == verdicts.INCONCLUSIVE and "both sides of 2x" in straddle.evidence
-    assert (
-        speedup.cell_verdict(_cell(_seed(0, 1.2, 1.1), _seed(1, 1.5, 0.9)), BUDGET).verdict == verdicts.NOT_REPRODUCED
-    )
+    assert fig5.cell_verdict(_cell(_seed(0, 1.2, 1.1), _seed(1, 1.5, 0.9)), BUDGET).verdict == verdicts.NOT_REPRODUCED
     short = _cell(_seed(0, None, None, "too short"), _seed(1, None, None, "too short"))
-    assert speedup.cell_verdict(short, BUDGET).verdict == verdicts.NOT_TESTED
+    assert fig5.cell_verdict(short, BUDGET).verdict == verdicts.NOT_TESTED
     # A spatial best in the last fifth (epoch 33 of 40) was still improving, whatever the speed-up reads.
-    late = speedup.cell_verdict(_cell(_seed(0, 4.3, 4.0), _seed(1, 7.25, 6.0, spatial_epoch=33)), BUDGET)
+    late = fig5.cell_verdict(_cell(_seed(0, 4.3, 4.0), _seed(1, 7.25, 6.0, spatial_epoch=33)), BUDGET)
     assert late.verdict == verdicts.NOT_TESTED and "seed 1 at epoch 33" in late.evidence
-    settled = speedup.cell_verdict(_cell(_seed(0, 4.3, 4.0, spatial_epoch=32), _seed(1, 7.25, 6.0)), BUDGET)
+    settled = fig5.cell_verdict(_cell(_seed(0, 4.3, 4.0, spatial_epoch=32), _seed(1, 7.25, 6.0)), BUDGET)
     assert settled.verdict == verdicts.REPRODUCED  # epoch 32 of 40 is the end of the fourth fifth
     assert "paper 5.1x" in one.claim
 
@@ -195,12 +193,12 @@ def _fig3(before_gap, after_gap):
 
 
 def test_figure3_with_one_seed_is_inconclusive_short_of_the_papers_steps_untested_and_says_the_gaps():
-    assert sparsity.adam_steps("cpu") == 10 * (2000 // 64) == 310 and sparsity.adam_steps("paper") == 3900
-    judged = sparsity.Figure3().verdicts(_fig3(0.075, 0.2))
+    assert fig3.adam_steps("cpu") == 10 * (2000 // 64) == 310 and fig3.adam_steps("paper") == 3900
+    judged = fig3.Figure3().verdicts(_fig3(0.075, 0.2))
     assert [v.verdict for v in judged] == [verdicts.INCONCLUSIVE] * 2
     assert "+20.0 points against +7.5 at initialization (+12.5, points toward the claim)" in judged[0].evidence
     assert "(points against the claim)" in judged[1].evidence  # |m| on 40 % of both: not fewer
-    short = sparsity.Figure3().verdicts({**_fig3(0.075, 0.2), "profile": "cpu"})
+    short = fig3.Figure3().verdicts({**_fig3(0.075, 0.2), "profile": "cpu"})
     assert [v.verdict for v in short] == [verdicts.NOT_TESTED] * 2 and "310 Adam steps" in short[0].evidence
 
 

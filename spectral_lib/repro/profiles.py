@@ -73,7 +73,7 @@ PROFILES: dict[str, dict[str, dict]] = {
     # `train_images` of the training set, the first `test_images` of the test set (evaluated after
     # every epoch), `epochs`, `seeds` (0 .. seeds - 1) and the batch size. `controls`: the Generic 3x3
     # pair with plain SGD and SGD with momentum (same data as Generic), and SpectralConv2D(orthonormal=False);
-    # `gap_steps`: steps over which the two arms' kernels are compared step by step (speedup.kernel_gap).
+    # `gap_steps`: steps over which the two arms' kernels are compared step by step (fig5.kernel_gap).
     # `snapshot_epochs`: after these epochs the Generic 3x3 Adam pair of seed 0 saves its convolutions and
     # Adam moments, which Figure 3 (05) reads.
     "04_fig5": {
@@ -161,12 +161,12 @@ PROFILES: dict[str, dict[str, dict]] = {
             "precision": "mixed_bfloat16",
         },
     },
-    # Figure 4(b)'s table (table.py): the first `runs` of its queue (table.QUEUE), each trained for
+    # Figure 4(b)'s table (table4b.py): the first `runs` of its queue (table4b.QUEUE), each trained for
     # `epochs` on the first `train_images` with the last `validation_images` of the training set held
     # out and evaluated every epoch, tested once at the end on the first `test_images`, in `precision`,
     # the learning rate divided by 10 at 2/3 and 14/15 of the epochs (100 and 140 of 150).
     # `notebook_trains`: notebook 07 trains the queue itself (seconds); otherwise it reads the records and
-    # progress files that `python -m spectral_lib.repro.table` (or `make figures TRAIN=1 ONLY=07`) writes.
+    # progress files that `python -m spectral_lib.repro.table4b` (or `make figures TRAIN=1 ONLY=07`) writes.
     "07_table4b": {
         "smoke": {
             "train_images": 64,

@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 
 from spectral_lib.repro import experiment, profiles, results
+from spectral_lib.repro.fig5 import ARCHITECTURES
 from spectral_lib.repro.profiles import REFERENCE, project_root
-from spectral_lib.repro.speedup import ARCHITECTURES
 
 START = "<!-- results:start: written by `python -m spectral_lib.repro.report` from results/; do not edit by hand -->"
 END = "<!-- results:end -->"

@@ -26,7 +26,7 @@ def _complete(entry: dict, name: str, profile: str) -> bool:
 
 def missing(experiment, profile: str, module: str) -> str | None:
     """Which runs of ``experiment``'s plan are not recorded under ``profile``, and the command that
-    trains them (``module``, e.g. ``"spectral_lib.repro.speedup"``); ``None`` when all are."""
+    trains them (``module``, e.g. ``"spectral_lib.repro.fig5"``); ``None`` when all are."""
     entries = experiment.plan(profile)
     absent = [e for e in entries if not _complete(e, experiment.name, profile)]
     if not absent:

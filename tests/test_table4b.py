@@ -10,7 +10,7 @@ import pytest
 
 import spectral_lib  # noqa: F401  (registers the spectral layers for loading)
 from spectral_lib import data, inputs, models, training
-from spectral_lib.repro import paper, profiles, progress, runs, store, table, verdicts
+from spectral_lib.repro import paper, profiles, progress, runs, store, table4b, verdicts
 from spectral_lib.repro.results import read_json
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,7 +32,7 @@ QUEUE_NAMES = [
 
 
 def test_the_queue_keeps_its_run_names_and_order():
-    entries = table.plan("cpu")
+    entries = table4b.plan("cpu")
     assert [runs.name(e["run"]) for e in entries] == QUEUE_NAMES
     assert [(e["variant"], e["seed"]) for e in entries[:5]] == [
         ("max_pooling", 0),
@@ -44,7 +44,7 @@ def test_the_queue_keeps_its_run_names_and_order():
 
 
 def test_every_queue_run_has_the_papers_schedule_and_settings():
-    entries = table.plan("cpu")
+    entries = table4b.plan("cpu")
     for e in entries:
         run = e["run"]
         assert e["epochs"] == paper.EPOCHS == 150 and run["learning_rate_drops"] == paper.LEARNING_RATE_DROPS == (
@@ -64,8 +64,8 @@ def test_every_queue_run_has_the_papers_schedule_and_settings():
 
 
 def test_the_searchs_best_gets_its_own_run_only_when_it_differs():
-    assert len(table.plan("cpu", {**table.NETWORK, "search_trial": 3})) == len(QUEUE_NAMES)
-    entries = table.plan("cpu", {**table.NETWORK, "num_layers": 5, "search_trial": 3})
+    assert len(table4b.plan("cpu", {**table4b.NETWORK, "search_trial": 3})) == len(QUEUE_NAMES)
+    entries = table4b.plan("cpu", {**table4b.NETWORK, "num_layers": 5, "search_trial": 3})
     assert [runs.name(e["run"]) for e in entries[:-1]] == QUEUE_NAMES
     assert (entries[-1]["part"], entries[-1]["run"]["num_layers"], entries[-1]["search_trial"]) == ("searched", 5, 3)
 
@@ -152,7 +152,7 @@ def _row(variant, error, seed=0, part=None, status="finished", epochs=150, datas
 def _by_claim(rows, epochs=150):
     """The verdicts of ``rows`` by the paper's number or the compared network: "8.6", "31.6", "twin", "control"."""
     keys = ("8.6", "31.6", "control", "twin")
-    return {next(k for k in keys if k in v.claim): v for v in table.judge(rows, epochs)}
+    return {next(k for k in keys if k in v.claim): v for v in table4b.judge(rows, epochs)}
 
 
 def test_an_unfinished_or_short_run_has_not_tested_the_claims():
@@ -170,7 +170,9 @@ def test_a_single_headline_seed_is_judged_against_the_seed_spread_of_the_cheaper
     assert judged["twin"].verdict == verdicts.INCONCLUSIVE and "no seed spread" in judged["twin"].evidence
     spread = rows + [_row("max_pooling", 0.21, seed=1), _row("spectral_half", 0.17, seed=1)]
     judged = _by_claim(spread)
-    assert table.spread(spread)[1] == 2 and round(table.spread(spread)[0], 4) == 0.0071  # sqrt((2 * 0.005^2) * 2 / 2)
+    assert (
+        table4b.spread(spread)[1] == 2 and round(table4b.spread(spread)[0], 4) == 0.0071
+    )  # sqrt((2 * 0.005^2) * 2 / 2)
     assert judged["twin"].verdict == verdicts.REPRODUCED  # 8.5 points against a noise of about 1
     assert judged["control"].verdict == verdicts.REPRODUCED
     assert judged["8.6"].verdict == verdicts.NOT_REPRODUCED and "+3.40" in judged["8.6"].evidence
@@ -212,20 +214,22 @@ def test_the_exported_model_takes_raw_images_survives_a_reload_and_leaves_the_op
 
 
 def test_every_committed_progress_file_names_its_run_and_its_segments():
-    for path in sorted((ROOT / "results" / "runs" / table.EXPERIMENT).glob("*.progress.json")):
+    for path in sorted((ROOT / "results" / "runs" / table4b.EXPERIMENT).glob("*.progress.json")):
         partial = read_json(path)
         assert (
             path.name
             == f"{runs.name(runs.settings(**partial['settings']))}.progress.json"
             == f"{partial['name']}.progress.json"
         )
-        assert not store.record_path(partial["settings"], table.EXPERIMENT, "cpu").exists(), "finished, yet in progress"
+        assert not store.record_path(partial["settings"], table4b.EXPERIMENT, "cpu").exists(), (
+            "finished, yet in progress"
+        )
         kept = [s for s in partial["segments"] if not s.get("lost")]
         assert sum(s["last_epoch"] - s["first_epoch"] for s in kept) == partial["epochs"] < partial["epochs_planned"]
         assert all(not s["commit"].endswith("+changes") and "cores" in s["machine"] for s in partial["segments"])
 
 
-REFERENCE = ROOT / "results" / f"{table.EXPERIMENT}.json"
+REFERENCE = ROOT / "results" / f"{table4b.EXPERIMENT}.json"
 REFERENCES = read_json(REFERENCE)["reference_models"] if REFERENCE.exists() else {}
 
 
@@ -238,5 +242,5 @@ def test_the_committed_reference_models_give_their_recorded_test_errors(dataset)
     model = keras.saving.load_model(path)
     cifar = data.load_cifar100() if dataset == "cifar100" else data.load_cifar10()
     n = reference["check_images"]
-    error = table.model_error(model, cifar.test.x[:n], cifar.test.y[:n])
+    error = table4b.model_error(model, cifar.test.x[:n], cifar.test.y[:n])
     assert abs(error - reference["check_error"]) <= 1 / n  # at most one image flips on another machine's float order

@@ -17,7 +17,7 @@ best error measured on ``n`` test images, ``sqrt(b (1 - b) / n)``
 the spatial best, instead of asking the spectral arm to match the spatial
 arm's luckiest epoch on a plateau.
 
-``python -m spectral_lib.repro.speedup --profile cpu`` trains every run of
+``python -m spectral_lib.repro.fig5 --profile cpu`` trains every run of
 the profile (reusing finished runs, resuming an interrupted one), so the
 long training can run in the background before the notebook is executed.
 """
@@ -445,7 +445,7 @@ class Figure5(experiment.Experiment):
         )
 
     def missing(self, profile: str) -> str | None:
-        return runner.missing(self, profile, "spectral_lib.repro.speedup")
+        return runner.missing(self, profile, "spectral_lib.repro.fig5")
 
     def verdicts(self, summary) -> list[verdicts.Verdict]:
         return [cell_verdict(row, summary["settings"]["cells"][row["architecture"]]) for row in summary["speedup"]]

@@ -1,6 +1,6 @@
 """Figure 3: how few entries of the learned filters and of Adam's moments hold most of the total.
 
-The runs are Figure 5's Generic 3x3 Adam pair of seed 0 (:mod:`speedup`), whose convolutions and Adam
+The runs are Figure 5's Generic 3x3 Adam pair of seed 0 (:mod:`fig5`), whose convolutions and Adam
 moments it saves after its ``snapshot_epochs``; this experiment reads them and trains nothing.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from spectral_lib.repro import experiment, paper, profiles, runs, speedup, verdicts
+from spectral_lib.repro import experiment, fig5, paper, profiles, runs, verdicts
 
 SHARE = 0.9  # the concentration's share of the total
 
@@ -81,12 +81,12 @@ def pair(profile: str) -> dict[str, dict]:
     """Figure 5's plan entries whose state Figure 3 reads, by parameterization; raises when the profile's
     ``epoch`` is not one of Figure 5's ``snapshot_epochs``."""
     epoch = profiles.get(Figure3.name, profile)["epoch"]
-    saved = profiles.get(speedup.EXPERIMENT, profile)["snapshot_epochs"]
+    saved = profiles.get(fig5.EXPERIMENT, profile)["snapshot_epochs"]
     if epoch not in saved:
         raise ValueError(
             f"Figure 3's `epoch` ({epoch}) must be one of Figure 5's `snapshot_epochs` {saved} in profile {profile!r}."
         )
-    return {e["run"]["parameterization"]: e for e in speedup.plan(profile) if epoch in e["snapshot_epochs"]}
+    return {e["run"]["parameterization"]: e for e in fig5.plan(profile) if epoch in e["snapshot_epochs"]}
 
 
 class Figure3(experiment.Experiment):
@@ -105,20 +105,20 @@ class Figure3(experiment.Experiment):
         absent = [
             arm
             for arm, e in pair(profile).items()
-            if not runs.snapshot_path(e["run"], epoch, speedup.EXPERIMENT, profile).exists()
+            if not runs.snapshot_path(e["run"], epoch, fig5.EXPERIMENT, profile).exists()
         ]
         if not absent:
             return None
         return (
             f"the {', '.join(absent)} state after epoch {epoch} of Figure 5 is not saved in profile {profile!r}: "
-            f"`python -m spectral_lib.repro.speedup --profile {profile}` trains it"
+            f"`python -m spectral_lib.repro.fig5 --profile {profile}` trains it"
         )
 
     def readme_choices(self) -> list[str]:
         share = f"{100 * SHARE:.0f} %"
         return [
             f"- **Figure 3's sparsity measure.** The fraction of coefficients that hold {share} of the energy "
-            "(`repro.sparsity.concentration`), equal for the same filter in both orthonormal parameterizations by "
+            "(`repro.fig3.concentration`), equal for the same filter in both orthonormal parameterizations by "
             "Parseval. It already differs at initialization: the orthonormal DFT of Glorot-uniform filters is close "
             f"to Gaussian, whose heavier tails put {share} of the energy on fewer entries than uniform values do. "
             "So the claim is read as the gap between the arms growing beyond that initial gap; with one trained "
@@ -171,7 +171,7 @@ class Figure3(experiment.Experiment):
 def adam_steps(profile: str) -> int:
     """Adam steps before Figure 3's snapshot under ``profile``: its epoch times the steps per epoch of
     Figure 5's Generic cell, whose state it reads."""
-    generic = profiles.get(speedup.EXPERIMENT, profile)["cells"]["generic"]
+    generic = profiles.get(fig5.EXPERIMENT, profile)["cells"]["generic"]
     return profiles.get(Figure3.name, profile)["epoch"] * (generic["train_images"] // generic["batch_size"])
 
 

@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from spectral_lib.repro import runs, speedup
+from spectral_lib.repro import fig5, runs
 
 
 def test_speedup_in_epochs_and_seconds():
     spatial = [0.6, 0.5, 0.4, 0.35, 0.3, 0.32]  # best 0.30 at epoch 5
     spectral = [0.5, 0.4, 0.29, 0.25, 0.2, 0.2]  # first at or below 0.30 at epoch 3
-    out = speedup.speedup(spatial, spectral, [10, 20, 30, 40, 50, 60], [20, 40, 60, 80, 100, 120])
+    out = fig5.speedup(spatial, spectral, [10, 20, 30, 40, 50, 60], [20, 40, 60, 80, 100, 120])
     assert out == {
         "spatial_best": 0.3,
         "spectral_best": 0.2,
@@ -25,49 +25,47 @@ def test_speedup_in_epochs_and_seconds():
 def test_a_tolerance_moves_both_epochs_to_the_first_within_it_of_the_spatial_best():
     spatial = [0.6, 0.5, 0.42, 0.41, 0.40, 0.45]  # best 0.40 at epoch 5, within 0.02 of it from epoch 3
     spectral = [0.5, 0.41, 0.39, 0.38, 0.38, 0.38]  # within from epoch 2, at or below the best from 3
-    assert speedup.speedup(spatial, spectral)["epochs"] == pytest.approx(5 / 3)
-    out = speedup.speedup(spatial, spectral, tolerance=0.02)
+    assert fig5.speedup(spatial, spectral)["epochs"] == pytest.approx(5 / 3)
+    out = fig5.speedup(spatial, spectral, tolerance=0.02)
     assert (out["target"], out["spatial_best"]) == (pytest.approx(0.42), 0.40)
     assert (out["spatial_epoch"], out["spectral_epoch"], out["epochs"]) == (3, 2, 1.5)
     # still too short when the best itself is at the last epoch, however early the tolerance is met
-    assert speedup.speedup([0.5, 0.41, 0.40], [0.3] * 3, tolerance=0.02)["status"] == "too short"
+    assert fig5.speedup([0.5, 0.41, 0.40], [0.3] * 3, tolerance=0.02)["status"] == "too short"
     with pytest.raises(ValueError, match="tolerance"):
-        speedup.speedup(spatial, spectral, tolerance=-0.01)
+        fig5.speedup(spatial, spectral, tolerance=-0.01)
 
 
 def test_target_is_the_first_epoch_of_the_spatial_best_and_equal_counts_as_reached():
-    out = speedup.speedup([0.5, 0.3, 0.4, 0.3, 0.35], [0.4, 0.3, 0.3, 0.3, 0.3])
+    out = fig5.speedup([0.5, 0.3, 0.4, 0.3, 0.35], [0.4, 0.3, 0.3, 0.3, 0.3])
     assert (out["spatial_epoch"], out["spectral_epoch"], out["epochs"]) == (2, 2, 1.0)
     assert "seconds" not in out
 
 
 def test_no_number_when_the_spatial_best_is_at_the_last_epoch():
-    out = speedup.speedup([0.5, 0.4, 0.3], [0.2, 0.1, 0.1])
+    out = fig5.speedup([0.5, 0.4, 0.3], [0.2, 0.1, 0.1])
     assert out["status"] == "too short" and "epochs" not in out
 
 
 def test_no_number_when_the_spectral_arm_never_reaches_the_target():
-    out = speedup.speedup([0.5, 0.3, 0.4], [0.45, 0.35, 0.31])
+    out = fig5.speedup([0.5, 0.3, 0.4], [0.45, 0.35, 0.31])
     assert out["status"] == "not reached" and out["spectral_epoch"] is None and "epochs" not in out
 
 
 def test_a_slower_spectral_arm_gives_a_speedup_below_one():
-    assert speedup.speedup([0.5, 0.3, 0.4], [0.6, 0.5, 0.3])["epochs"] == pytest.approx(2 / 3)
+    assert fig5.speedup([0.5, 0.3, 0.4], [0.6, 0.5, 0.3])["epochs"] == pytest.approx(2 / 3)
 
 
 def test_describe_names_the_speedup_and_the_epochs_it_is_the_ratio_of():
     spatial = [0.6, 0.5, 0.4, 0.35, 0.3, 0.32]
-    out = speedup.speedup(
-        spatial, [0.5, 0.4, 0.29, 0.25, 0.2, 0.2], [10, 20, 30, 40, 50, 60], [20, 40, 60, 80, 100, 120]
-    )
-    assert speedup.describe(out) == "1.67 (0.83) = 5/3"
-    assert speedup.describe(speedup.speedup(spatial, [0.5] * 6)) == "not reached (the spatial arm was there at epoch 5)"
-    assert speedup.describe(speedup.speedup([0.5, 0.4, 0.3], [0.2] * 3)) == "too short (spatial best at its last epoch)"
+    out = fig5.speedup(spatial, [0.5, 0.4, 0.29, 0.25, 0.2, 0.2], [10, 20, 30, 40, 50, 60], [20, 40, 60, 80, 100, 120])
+    assert fig5.describe(out) == "1.67 (0.83) = 5/3"
+    assert fig5.describe(fig5.speedup(spatial, [0.5] * 6)) == "not reached (the spatial arm was there at epoch 5)"
+    assert fig5.describe(fig5.speedup([0.5, 0.4, 0.3], [0.2] * 3)) == "too short (spatial best at its last epoch)"
 
 
 def test_curves_of_different_lengths_are_an_error():
     with pytest.raises(ValueError, match="one length"):
-        speedup.speedup([0.5, 0.4], [0.5])
+        fig5.speedup([0.5, 0.4], [0.5])
 
 
 def _record(errors):
@@ -85,13 +83,13 @@ def test_table_gives_every_seed_and_summarizes_the_defined_ones():
         for arm, errors in zip(("spatial", "spectral"), arms):
             run = runs.settings(parameterization=arm, seed=seed)
             records.append({"cell": ("generic", 3), "role": "adam", "run": run, "record": _record(errors)})
-    (row,) = speedup.table(records)
+    (row,) = fig5.table(records)
     assert [s["status"] for s in row["seeds"]] == ["ok", "ok", "too short"]
     assert row["epochs"]["mean"] == pytest.approx(1.75) and row["epochs"]["n"] == 2
     assert (row["epochs"]["min"], row["epochs"]["max"]) == (1.5, 2.0)
     assert row["epochs"]["std"] == pytest.approx(0.35355, abs=1e-4)
-    assert speedup.describe_summary(row["epochs"]) == "1.75 +- 0.35"
-    assert speedup.describe_summary(speedup.summarize([2.0])) == "2.00" and speedup.describe_summary(None) == "-"
+    assert fig5.describe_summary(row["epochs"]) == "1.75 +- 0.35"
+    assert fig5.describe_summary(fig5.summarize([2.0])) == "2.00" and fig5.describe_summary(None) == "-"
     # within one standard error of the spatial best on the runs' test images: 0.3 +- sqrt(0.21 / n)
     se = (0.3 * 0.7 / records[0]["run"]["test_images"]) ** 0.5
     assert [s["within_se"]["target"] for s in row["seeds"]] == [pytest.approx(0.3 + se)] * 3
@@ -101,7 +99,7 @@ def test_table_gives_every_seed_and_summarizes_the_defined_ones():
 
 
 def test_plan_pairs_every_adam_run_with_the_other_arm_and_differs_only_in_parameterization():
-    entries = speedup.plan("smoke")
+    entries = fig5.plan("smoke")
     adam = [e for e in entries if e["role"] == "adam"]
     keys = {(e["cell"], e["run"]["seed"]): [] for e in adam}
     for e in adam:
@@ -131,7 +129,7 @@ def test_kernel_gap_separates_the_change_of_basis_from_round_off(optimizer, drif
         test_images=16,
         augmentation=False,
     )
-    gaps = speedup.kernel_gap(run, 3)
+    gaps = fig5.kernel_gap(run, 3)
     assert len(gaps["spectral"]) == len(gaps["round_off"]) == 3
     ratio = gaps["spectral"][0] / max(gaps["round_off"][0], 1e-7)
     assert (ratio > 10) if drifts_apart else (ratio < 10), gaps
@@ -139,24 +137,24 @@ def test_kernel_gap_separates_the_change_of_basis_from_round_off(optimizer, drif
 
 def test_a_recorded_kernel_gap_is_read_back_not_recomputed(tmp_path, monkeypatch):
     # Round-off differs between CPUs: the notebook re-executed elsewhere must show the committed gaps.
-    monkeypatch.setattr(speedup.profiles, "project_root", lambda: tmp_path)
+    monkeypatch.setattr(fig5.profiles, "project_root", lambda: tmp_path)
     run = runs.settings(optimizer="sgd", learning_rate=0.01, batch_size=16, train_images=32, test_images=16)
     monkeypatch.setattr(
-        speedup,
+        fig5,
         "kernel_gap",
         lambda run, steps, data_dir=None: {"spectral": [1e-6] * steps, "round_off": [2e-6] * steps},
     )
-    first = speedup.recorded_kernel_gap(run, 3, "cpu")
-    path = speedup.kernel_gap_path(run, 3, "cpu")
+    first = fig5.recorded_kernel_gap(run, 3, "cpu")
+    path = fig5.kernel_gap_path(run, 3, "cpu")
     assert path.parent == tmp_path / "results" / "runs" / "04_fig5" / "kernel_gap"
 
     def retrained(*args, **kwargs):
         raise AssertionError("a recorded gap was computed again")
 
-    monkeypatch.setattr(speedup, "kernel_gap", retrained)
-    again = speedup.recorded_kernel_gap(run, 3, "cpu")
+    monkeypatch.setattr(fig5, "kernel_gap", retrained)
+    again = fig5.recorded_kernel_gap(run, 3, "cpu")
     assert again["gaps"] == first["gaps"] == {"spectral": [1e-6] * 3, "round_off": [2e-6] * 3}
     assert again["machine"] == first["machine"] and again["steps"] == 3
     with pytest.raises(ValueError, match="other settings"):
-        path.rename(speedup.kernel_gap_path(run, 4, "cpu"))
-        speedup.recorded_kernel_gap(run, 4, "cpu")
+        path.rename(fig5.kernel_gap_path(run, 4, "cpu"))
+        fig5.recorded_kernel_gap(run, 4, "cpu")

@@ -15,7 +15,7 @@ the spectral net with frequency dropout (the headline), a second seed of the twi
 A profile trains its first ``runs``; once the search of notebook 06 has finished, its best setting
 follows when it differs from :data:`NETWORK`.
 
-``python -m spectral_lib.repro.table --profile cpu`` trains the next unfinished run of the queue and
+``python -m spectral_lib.repro.table4b --profile cpu`` trains the next unfinished run of the queue and
 goes on down it (reusing finished runs); every queue run writes its progress file after every epoch
 (:mod:`progress`), so an unfinished run can be committed and shown ("epoch 57 of 150").
 """
@@ -388,7 +388,7 @@ class Table(experiment.Experiment):
         """README's section of the table (``summary_`` ``None``: not run in the reference profile)."""
         lines = ["| method | CIFAR-10 | CIFAR-100 |", "|---|---|---|"]
         lines += [f"| {method} (paper) | {c10:.2f} % | {c100:.2f} % |" for method, c10, c100 in paper.TABLE_4B]
-        command = f"`python -m spectral_lib.repro.table --profile {profiles.REFERENCE}`"
+        command = f"`python -m spectral_lib.repro.table4b --profile {profiles.REFERENCE}`"
         if summary_ is None:
             return lines + [
                 "",
