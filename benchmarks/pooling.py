@@ -31,7 +31,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from spectral_lib import models  # noqa: E402
-from spectral_lib.repro import report  # noqa: E402
+from spectral_lib.repro import benchmarks, report  # noqa: E402
 from spectral_lib.repro.profiles import project_root  # noqa: E402
 from spectral_lib.repro.results import write_json  # noqa: E402
 from spectral_lib.utils import machine, versions  # noqa: E402
@@ -130,12 +130,12 @@ def main() -> None:
     for size in args.sizes:
         for jit in {"off": [False], "on": [True], "both": [False, True]}[args.xla]:
             runs.append(run_size(size, jit, args.reps, args.steps))
-            print("\n".join(report.pooling_table(runs[-1:])), flush=True)
+            print("\n".join(benchmarks.pooling_table(runs[-1:])), flush=True)
             print(
                 "SpectralConv2D training-step overhead vs Conv2D: "
                 f"{100 * runs[-1]['spectral_conv_step_overhead']:+.1f} %\n"
             )
-    print(f"Machine: {machine()}, TensorFlow {tf.__version__}\n\n" + "\n".join(report.pooling_table(runs)))
+    print(f"Machine: {machine()}, TensorFlow {tf.__version__}\n\n" + "\n".join(benchmarks.pooling_table(runs)))
     if not args.no_save:
         write_json(
             project_root() / "results" / "benchmark_pooling.json",

@@ -2,6 +2,8 @@
 checked against their schema, and every verdict follows its evidence."""
 
 import json
+import subprocess
+import sys
 
 import nbformat
 import pytest
@@ -27,7 +29,7 @@ class Toy(experiment.Experiment):
     title = "Toy: a number above one half"
     paper_item = "Toy figure"
     fields = {"value": float, "seeds": list}
-    profiles = {name: {"value": 0.75} for name in profiles.NAMES}
+    profiles = {"smoke": {"value": 0.25}, "cpu": {"value": 0.75}, "paper": {"value": 0.75}}
 
     def __init__(self, missing=None):
         self._missing = missing
@@ -47,6 +49,18 @@ class Toy(experiment.Experiment):
 
     def readme_section(self, summary):
         return [] if summary is None else [f"The toy measured {summary['value']:.2f}."]
+
+    def readme_choices(self):
+        return [f"- **Toy threshold.** One half, against the value {self.settings('cpu')['value']}."]
+
+
+class ToyBenchmark(experiment.Benchmark):
+    name = "benchmark_toy"
+    title = "Speed of the toy"
+    script = "benchmarks/toy.py"
+
+    def readme_section(self, bench):
+        return [] if bench is None else [f"`python {self.script}`: {bench['images_per_s']} img/s."]
 
 
 @pytest.fixture
@@ -71,7 +85,9 @@ def _toy_notebook(root):
 def test_a_registered_toy_experiment_reaches_report_pipeline_and_readme(root):
     toy = experiment.register(Toy())
     assert [e.name for e in experiment.registered()][-1] == Toy.name  # after 07, in notebook order
-    assert toy.settings("paper") == {"value": 0.75}
+    assert (toy.settings("smoke"), toy.settings("paper")) == ({"value": 0.25}, {"value": 0.75})
+    assert "| `99_toy_experiment` | value 0.25 | value 0.75 | value 0.75 |" in report.profiles_block()
+    assert "- **Toy threshold.** One half, against the value 0.75." in report.choices_block()
     with pytest.raises(ValueError, match="profile.*'fast'"):
         toy.settings("fast")
     assert pipeline.notebooks(["99"]) == [root / "notebooks" / f"{Toy.notebook}.ipynb"]
@@ -88,6 +104,52 @@ def test_a_registered_toy_experiment_reaches_report_pipeline_and_readme(root):
     assert pipeline.run("smoke", only=["99"]) == []
     executed = nbformat.read(root / "runs" / "smoke" / "results" / "notebooks" / f"{Toy.notebook}.ipynb", as_version=4)
     assert executed.cells[-1].outputs[0]["text"] == "profile: smoke\n"
+
+
+def test_an_experiment_must_state_all_its_profiles():
+    class Partial(Toy):
+        profiles = {"smoke": {"value": 0.25}, "cpu": {"value": 0.75}}
+
+    with pytest.raises(ValueError, match=r"Partial.profiles must have the profiles \['smoke', 'cpu', 'paper'\]"):
+        experiment.register(Partial())
+    assert Toy.name not in [e.name for e in experiment.registered()]
+
+
+def test_a_registered_benchmark_is_a_section_of_readme_after_the_experiments(root):
+    experiment.register(ToyBenchmark())
+    try:
+        assert "Speed of the toy" not in report.block()  # not run: no section
+        results.write_json(root / "results" / "benchmark_toy.json", {"images_per_s": 123})
+        block = report.block()
+        assert "### Speed of the toy\n\n`python benchmarks/toy.py`: 123 img/s." in block
+        assert block.index("### Speed of the toy") > block.index("### Figure 4(b)")
+    finally:
+        experiment.unregister(ToyBenchmark.name)
+
+
+def test_the_registry_imports_only_the_modules_it_lists():
+    code = (
+        "import sys\nfrom spectral_lib.repro import experiment\nexperiment.sections()\n"
+        "print(sorted(m for m in sys.modules if m.startswith('spectral_lib.repro.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    listed = {entry.split(":")[0] for entry in experiment.BUILTIN}
+    assert (
+        listed <= set(eval(out)) and "spectral_lib.repro.pipeline" not in out and "spectral_lib.repro.report" not in out
+    )
+
+
+def test_figure5_saves_its_snapshots_after_the_epochs_its_dependants_ask_for(monkeypatch):
+    assert fig3.Figure3.requires == (fig5.EXPERIMENT,)
+    assert fig5.snapshot_epochs("cpu") == (fig3.Figure3.settings("cpu")["epoch"],) == (10,)
+    monkeypatch.setitem(fig3.Figure3.profiles, "smoke", {"epoch": 3})
+    saved = [e for e in fig5.plan("smoke") if e["snapshot_epochs"]]
+    assert [(e["cell"], e["role"], e["run"]["seed"], e["snapshot_epochs"]) for e in saved] == [
+        (("generic", 3), "adam", 0, (3,)),
+        (("generic", 3), "adam", 0, (3,)),
+    ]
+    assert set(fig3.pair("smoke")) == {"spatial", "spectral"}
+    assert fig3.adam_steps("smoke") == 3 * (32 // 16)  # Figure 5's smoke Generic cell: 32 images, batch 16
 
 
 def test_a_notebook_whose_runs_are_missing_is_skipped_unless_asked_to_train(root, capsys):

@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import nbformat  # noqa: E402
 import pytest  # noqa: E402
 
-from spectral_lib.repro import figures, pipeline, profiles, results  # noqa: E402
+from spectral_lib.repro import experiment, figures, pipeline, profiles, results  # noqa: E402
 
 
 @pytest.fixture
@@ -19,11 +19,11 @@ def root(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_unknown_profile_is_an_error():
+def test_unknown_profile_or_experiment_is_an_error():
     with pytest.raises(ValueError, match="profile.*'fast'"):
-        profiles.get("03_fig4a", "fast")
-    with pytest.raises(ValueError, match="notebook.*'99_x'"):
-        profiles.get("99_x", "smoke")
+        experiment.get("03_fig4a").settings("fast")
+    with pytest.raises(ValueError, match="registered experiment.*'99_x'"):
+        experiment.get("99_x")
 
 
 def test_only_the_reference_profile_writes_the_committed_folders(root):

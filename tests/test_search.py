@@ -38,7 +38,7 @@ WORKER = textwrap.dedent("""
     root, storage, worker, config = sys.argv[1], sys.argv[2], int(sys.argv[3]), eval(sys.argv[4])
     from pathlib import Path
     profiles.project_root = runs.project_root = lambda: Path(root)
-    profiles.PROFILES[search.EXPERIMENT]["smoke"] = config
+    search.Search.profiles["smoke"] = config
     rng = np.random.default_rng(0)
     x, y = rng.integers(0, 256, (48, 32, 32, 3), dtype=np.uint8), rng.integers(0, 10, 48)
     runs.datasets = lambda run, data_dir=None: {"train": (x[:32], y[:32]), "validation": (x[32:], y[32:])}
@@ -56,7 +56,7 @@ def test_the_space_is_the_papers_and_the_rest_is_fixed_at_its_optimum():
     assert np.isclose(1 - space["one_minus_momentum"].high, 1 - 0.1**0.5)
     assert np.isclose(1 - space["one_minus_momentum"].low, 0.99)
     assert (space["learning_rate"].low, space["learning_rate"].high) == (1e-4, 0.1)
-    cpu = profiles.get(search.EXPERIMENT, "cpu")
+    cpu = search.Search.settings("cpu")
     assert list(search.distributions(cpu)) == ["num_layers", "weight_decay", "learning_rate"]
     assert search.distributions(cpu)["num_layers"].high >= 12
     assert search.fixed(cpu) == {"gamma": 0.85, "alpha": 0.30, "beta": 0.15, "momentum": 0.95}
@@ -101,7 +101,7 @@ def test_a_trial_trains_with_sgd_on_the_validation_split_and_never_loads_the_tes
 def tiny_search(tmp_path, monkeypatch):
     """The smoke search on 48 random images in a project root in tmp_path."""
     monkeypatch.setattr(profiles, "project_root", lambda: tmp_path)
-    monkeypatch.setitem(profiles.PROFILES[search.EXPERIMENT], "smoke", dict(TINY))
+    monkeypatch.setitem(search.Search.profiles, "smoke", dict(TINY))
     rng = np.random.default_rng(0)
     x, y = rng.integers(0, 256, (48, 32, 32, 3), dtype=np.uint8), rng.integers(0, 10, 48)
     monkeypatch.setattr(
@@ -123,13 +123,13 @@ def test_a_finished_search_is_reused_and_a_fresh_storage_continues_it(tiny_searc
     assert search.search("smoke")["trials"] == first["trials"]  # reused from the results file
     assert not db.exists()
 
-    monkeypatch.setitem(profiles.PROFILES[search.EXPERIMENT], "smoke", {**TINY, "trials": 4})
+    monkeypatch.setitem(search.Search.profiles, "smoke", {**TINY, "trials": 4})
     longer = search.search("smoke")  # a fresh storage, seeded with the 3 recorded trials
     assert [t["number"] for t in longer["trials"]] == [0, 1, 2, 3]
     assert [t["params"] for t in longer["trials"][:3]] == [t["params"] for t in first["trials"]]
     assert longer["trials"][3]["params"] not in [t["params"] for t in first["trials"]]
 
-    monkeypatch.setitem(profiles.PROFILES[search.EXPERIMENT], "smoke", {**TINY, "epochs": 2})
+    monkeypatch.setitem(search.Search.profiles, "smoke", {**TINY, "epochs": 2})
     with pytest.raises(ValueError, match="other settings"):
         search.search("smoke")
 
@@ -150,15 +150,11 @@ def test_a_finished_search_is_reused_and_a_fresh_storage_continues_it(tiny_searc
 def test_a_continued_search_does_not_repeat_its_random_start_up_trials(tiny_search, monkeypatch, fresh_storage):
     # Still in the random start-up phase (5 random trials, 2 done): a worker that opens the study again, or a
     # fresh storage seeded from the results file, must draw new points, not the ones its first process drew.
-    monkeypatch.setitem(
-        profiles.PROFILES[search.EXPERIMENT], "smoke", {**TINY, "trials": 2, "startup_trials": 5, "max_layers": 15}
-    )
+    monkeypatch.setitem(search.Search.profiles, "smoke", {**TINY, "trials": 2, "startup_trials": 5, "max_layers": 15})
     first = search.search("smoke")
     if fresh_storage:
         (tiny_search / "runs/smoke/06_search/study.db").unlink()
-    monkeypatch.setitem(
-        profiles.PROFILES[search.EXPERIMENT], "smoke", {**TINY, "trials": 4, "startup_trials": 5, "max_layers": 15}
-    )
+    monkeypatch.setitem(search.Search.profiles, "smoke", {**TINY, "trials": 4, "startup_trials": 5, "max_layers": 15})
     params = [t["params"] for t in search.search("smoke")["trials"]]
     assert params[:2] == [t["params"] for t in first["trials"]]
     assert params[2] not in params[:2] and params[3] not in params[:3], params

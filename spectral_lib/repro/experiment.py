@@ -1,12 +1,13 @@
 """The contract every experiment implements, and the registry that report, pipeline and tests loop over.
 
-An experiment is one figure or table of the paper: one notebook, one results file
-``results/<name>.json`` and the runs it trains. A subclass of :class:`Experiment` states
+An experiment is one figure or table of the paper: one module of :mod:`spectral_lib.repro`, one notebook,
+one results file ``results/<name>.json`` and the runs it trains. A subclass of :class:`Experiment` states
 
-- ``name`` (``"04_fig5"``: the results file, the profile key, the runs' folder), ``notebook`` (its
-  notebook's stem) and ``title`` (its README heading); ``profiles``: its settings under each of
-  :data:`profiles.NAMES`, or ``None`` for the built-in ones, whose settings live together in
-  :data:`profiles.PROFILES`;
+- ``name`` (``"04_fig5"``: the results file, the runs' folder), ``notebook`` (its notebook's stem) and
+  ``title`` (its README heading); ``profiles``: its settings under each of :data:`profiles.NAMES`;
+  ``requires``: the experiments whose outputs it reads, through their modules' functions (never their
+  settings), and ``snapshots(profile)``: the epochs after which it reads their runs' state (saved by
+  their plans);
 - ``schema`` and ``fields``: the version and the top-level keys and types of its results summary,
   which :func:`results.save` checks on write and :func:`results.load` on read (a renamed key fails
   there, not after a full reference run);
@@ -18,47 +19,81 @@ An experiment is one figure or table of the paper: one notebook, one results fil
 - ``missing(profile)``: why its notebook cannot be executed from recorded runs alone (``None`` when it
   can), so ``make figures`` never starts hours of training unasked;
 - ``verdicts(summary)``: its claims about the paper, each a :class:`verdicts.Verdict` with the
-  evidence it rests on; ``describe(profile)``: what it computes or trains under a profile, in a few
-  words from its settings (README's table of profiles); ``readme_section(summary)``: its README
-  section (``summary`` ``None`` when the reference profile has not recorded it); ``readme_choices()``:
-  its bullets of README's "choices the paper leaves open", written from its settings so that they
-  cannot drift from the code.
+  evidence it rests on, computed whenever the report is written; ``describe(profile)``: what it computes
+  or trains under a profile, in a few words from its settings (README's table of profiles);
+  ``readme_section(summary)``: its README section (``summary`` ``None`` when the reference profile has
+  not recorded it); ``readme_choices()``: its bullets of README's "choices the paper leaves open",
+  written from its settings so that they cannot drift from the code.
 
-:func:`register` adds an experiment; :func:`registered` lists them in notebook order, after
-importing every module of :mod:`spectral_lib.repro` (a module that defines an experiment registers
-it when imported). A new figure is one such module and one notebook.
+A benchmark (:class:`Benchmark`) is a README section too: a script of ``benchmarks/`` writes
+``results/<name>.json`` and its ``readme_section`` turns that into text.
+
+:data:`BUILTIN` is the registry: every experiment and benchmark of the package, as ``"module:Class"``
+(an entry point's form), in README order. :func:`register` adds another (a user's figure, a test's toy
+experiment). A new figure is one module, one notebook and one line of :data:`BUILTIN`.
 """
 
 from __future__ import annotations
 
 import importlib
-import pkgutil
+from functools import cache
 
 from spectral_lib.repro import profiles, verdicts
 
 
-class Experiment:
-    """Base of every experiment (the module docstring gives the contract)."""
+class Section:
+    """A section of README: ``title`` over :meth:`readme_section` of what :meth:`load` reads."""
 
     name: str = ""
-    notebook: str = ""
     title: str = ""
+
+    def load(self):
+        """What the reference profile recorded (``None`` when nothing is)."""
+        raise NotImplementedError
+
+    def readme_section(self, recorded) -> list[str]:
+        """Its README section (empty: none)."""
+        return []
+
+
+class Benchmark(Section):
+    """A benchmark of ``benchmarks/``: its results file ``results/<name>.json`` (the script writes it)."""
+
+    script: str = ""  # the command that writes it, e.g. ``benchmarks/pooling.py``
+
+    def load(self) -> dict | None:
+        from spectral_lib.repro import results
+
+        path = profiles.project_root() / "results" / f"{self.name}.json"
+        return results.read_json(path) if path.exists() else None
+
+
+class Experiment(Section):
+    """Base of every experiment (the module docstring gives the contract)."""
+
+    notebook: str = ""
     paper_item: str = ""  # the paper's figure or table, first column of README's table of claims
     schema: int = 1
     fields: dict[str, type | tuple[type, ...]] = {}
-    profiles: dict[str, dict] | None = None
+    profiles: dict[str, dict] = {}
+    requires: tuple[str, ...] = ()
 
     def notebook_path(self):
         """The notebook's file: ``notebooks/<notebook>.ipynb`` of the checkout."""
         return profiles.project_root() / "notebooks" / f"{self.notebook}.ipynb"
 
-    def settings(self, profile: str) -> dict:
-        """The experiment's settings under ``profile``: its own ``profiles``, else :data:`profiles.PROFILES`."""
-        if self.profiles is None:
-            return profiles.get(self.name, profile)
-        if profile not in self.profiles:
-            raise ValueError(f"`profile` must be one of {sorted(self.profiles)}, got profile={profile!r}.")
-        return dict(self.profiles[profile])
+    @classmethod
+    def settings(cls, profile: str) -> dict:
+        """The experiment's settings under ``profile`` (a copy of its entry of ``profiles``)."""
+        if profile not in cls.profiles:
+            raise ValueError(f"`profile` must be one of {profiles.NAMES}, got profile={profile!r}.")
+        return dict(cls.profiles[profile])
+
+    def load(self):
+        """Its results file of the reference profile (``None`` when not recorded)."""
+        from spectral_lib.repro import results
+
+        return results.load(self.name, profiles.REFERENCE)
 
     def describe(self, profile: str) -> str:
         """What it computes or trains under ``profile``, from its settings (by default the settings themselves)."""
@@ -67,6 +102,11 @@ class Experiment:
     def plan(self, profile: str) -> list[dict]:
         """The runs this experiment trains under ``profile`` (none by default)."""
         return []
+
+    def snapshots(self, profile: str) -> tuple[int, ...]:
+        """The epochs after which it reads the state of the runs of the experiments it ``requires`` (none
+        by default)."""
+        return ()
 
     def missing(self, profile: str) -> str | None:
         """Why the notebook would have to train under ``profile``, with the command that trains it; ``None``
@@ -94,40 +134,74 @@ class Experiment:
             for v in self.verdicts(summary)
         ]
 
-    def readme_section(self, summary) -> list[str]:
-        """Its README section (empty by default: the table of claims says all)."""
-        return []
-
     def readme_choices(self) -> list[str]:
         """Its README bullets on the choices the paper leaves open, from its settings (none by default)."""
         return []
 
 
-_REGISTRY: dict[str, Experiment] = {}
+BUILTIN = (
+    "spectral_lib.repro.fig1:Figure1",
+    "spectral_lib.repro.fig2:Figure2",
+    "spectral_lib.repro.fig4a:Figure4a",
+    "spectral_lib.repro.fig5:Figure5",
+    "spectral_lib.repro.fig3:Figure3",
+    "spectral_lib.repro.search:Search",
+    "spectral_lib.repro.table4b:Table",
+    "spectral_lib.repro.benchmarks:Pooling",
+    "spectral_lib.repro.benchmarks:Harness",
+    "spectral_lib.repro.benchmarks:Formulations",
+    "spectral_lib.repro.benchmarks:Precision",
+)
+
+_ADDED: dict[str, Section] = {}
 
 
-def register(experiment: Experiment) -> Experiment:
-    """Add ``experiment`` to the registry (again under the same name: replaced); returns it."""
-    if not isinstance(experiment, Experiment):
-        raise TypeError(f"`experiment` must be an Experiment, got {type(experiment).__name__}.")
-    missing = [a for a in ("name", "notebook", "title", "paper_item") if not getattr(experiment, a)]
+def _check(section: Section) -> Section:
+    if not isinstance(section, Section):
+        raise TypeError(f"`section` must be an Experiment or a Benchmark, got {type(section).__name__}.")
+    stated = ("name", "notebook", "title", "paper_item") if isinstance(section, Experiment) else ("name", "title")
+    missing = [a for a in stated if not getattr(section, a)]
     if missing:
-        raise ValueError(f"experiment {type(experiment).__name__} must state {missing}.")
-    _REGISTRY[experiment.name] = experiment
-    return experiment
+        raise ValueError(f"{type(section).__name__} must state {missing}.")
+    if isinstance(section, Experiment) and set(section.profiles) != set(profiles.NAMES):
+        raise ValueError(
+            f"{type(section).__name__}.profiles must have the profiles {list(profiles.NAMES)}, "
+            f"got {sorted(section.profiles)}."
+        )
+    return section
+
+
+@cache
+def _builtin() -> tuple[Section, ...]:
+    def load(entry: str) -> Section:
+        module, cls = entry.split(":")
+        return _check(getattr(importlib.import_module(module), cls)())
+
+    return tuple(load(entry) for entry in BUILTIN)
+
+
+def register(section: Section) -> Section:
+    """Add ``section`` (an experiment or a benchmark) to the registry; returns it. Under the name of
+    another it replaces that one."""
+    _ADDED[_check(section).name] = section
+    return section
 
 
 def unregister(name: str) -> None:
-    """Remove the experiment ``name`` (a test's toy experiment)."""
-    _REGISTRY.pop(name, None)
+    """Remove the section :func:`register` added as ``name`` (a test's toy experiment)."""
+    _ADDED.pop(name, None)
+
+
+def sections() -> list[Section]:
+    """Every registered section: the experiments in notebook order, then the benchmarks."""
+    found = {s.name: s for s in _builtin()} | _ADDED
+    experiments = sorted((s for s in found.values() if isinstance(s, Experiment)), key=lambda e: e.notebook)
+    return experiments + [s for s in found.values() if not isinstance(s, Experiment)]
 
 
 def registered() -> list[Experiment]:
-    """Every registered experiment, in notebook order (every module of the package imported first)."""
-    package = importlib.import_module("spectral_lib.repro")
-    for module in pkgutil.iter_modules(package.__path__):
-        importlib.import_module(f"{package.__name__}.{module.name}")
-    return sorted(_REGISTRY.values(), key=lambda e: e.notebook)
+    """Every registered experiment, in notebook order."""
+    return [s for s in sections() if isinstance(s, Experiment)]
 
 
 def get(name: str) -> Experiment:

@@ -6,6 +6,7 @@ import numpy as np
 
 from spectral_lib import approximation
 from spectral_lib.repro import experiment, paper, verdicts
+from spectral_lib.repro.profiles import NAMES
 
 REDUCTIONS = tuple(4**i for i in range(1, 7))  # fractions of the values kept: 1/4 ... 1/4096
 
@@ -38,6 +39,7 @@ class Figure2(experiment.Experiment):
     title = "Figure 2: max pooling against spectral pooling"
     paper_item = "Figure 2"
     fields = {"image_size": int, "reductions": list, "relative_l2_error": dict}
+    profiles = {name: {"image_size": 256} for name in NAMES}
 
     def describe(self, profile: str) -> str:
         size = self.settings(profile)["image_size"]
@@ -63,4 +65,4 @@ class Figure2(experiment.Experiment):
         ]
 
 
-EXPERIMENT = experiment.register(Figure2()).name
+EXPERIMENT = Figure2.name

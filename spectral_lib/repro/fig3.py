@@ -78,15 +78,8 @@ def summary(settings: dict, pair: dict, trained: dict, initial: dict) -> dict:
 
 
 def pair(profile: str) -> dict[str, dict]:
-    """Figure 5's plan entries whose state Figure 3 reads, by parameterization; raises when the profile's
-    ``epoch`` is not one of Figure 5's ``snapshot_epochs``."""
-    epoch = profiles.get(Figure3.name, profile)["epoch"]
-    saved = profiles.get(fig5.EXPERIMENT, profile)["snapshot_epochs"]
-    if epoch not in saved:
-        raise ValueError(
-            f"Figure 3's `epoch` ({epoch}) must be one of Figure 5's `snapshot_epochs` {saved} in profile {profile!r}."
-        )
-    return {e["run"]["parameterization"]: e for e in fig5.plan(profile) if epoch in e["snapshot_epochs"]}
+    """Figure 5's plan entries whose state Figure 3 reads after its ``epoch``, by parameterization."""
+    return fig5.snapshotted(profile, Figure3.settings(profile)["epoch"])
 
 
 class Figure3(experiment.Experiment):
@@ -95,6 +88,13 @@ class Figure3(experiment.Experiment):
     title = "Figure 3: sparsity of the learned filters and of Adam's moments"
     paper_item = "Figure 3"
     fields = {"settings": dict, "runs": dict, "share": float, "concentration": dict}
+    # The convolutions and Adam moments of Figure 5's Generic 3x3 Adam pair of seed 0 after `epoch` epochs,
+    # which Figure 5's plan saves because this experiment asks for them (:meth:`snapshots`).
+    profiles = {"smoke": {"epoch": 2}, "cpu": {"epoch": 10}, "paper": {"epoch": 10}}
+    requires = (fig5.EXPERIMENT,)
+
+    def snapshots(self, profile: str) -> tuple[int, ...]:
+        return (self.settings(profile)["epoch"],)
 
     def describe(self, profile: str) -> str:
         epoch = self.settings(profile)["epoch"]
@@ -171,8 +171,8 @@ class Figure3(experiment.Experiment):
 def adam_steps(profile: str) -> int:
     """Adam steps before Figure 3's snapshot under ``profile``: its epoch times the steps per epoch of
     Figure 5's Generic cell, whose state it reads."""
-    generic = profiles.get(fig5.EXPERIMENT, profile)["cells"]["generic"]
-    return profiles.get(Figure3.name, profile)["epoch"] * (generic["train_images"] // generic["batch_size"])
+    run = pair(profile)["spectral"]["run"]
+    return Figure3.settings(profile)["epoch"] * (run["train_images"] // run["batch_size"])
 
 
-EXPERIMENT = experiment.register(Figure3()).name
+EXPERIMENT = Figure3.name

@@ -24,10 +24,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from spectral_lib.repro import experiment, paper, profiles, progress, results, runner, runs, search, verdicts
+from spectral_lib.repro import benchmarks, experiment, paper, profiles, progress, runner, runs, search, verdicts
 from spectral_lib.utils import FAST_BF16_FLAGS, cpu_flags
 
 EXPERIMENT = "07_table4b"
+
+_TABLE_4B = {
+    "train_images": 45000,
+    "validation_images": 5000,
+    "test_images": 10000,
+    "batch_size": 128,
+    "precision": "mixed_bfloat16",
+    "epochs": 150,
+    "runs": 10,
+    "notebook_trains": False,
+}
 DATASETS = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100"}
 VARIANTS = {
     "spectral_pooling": "Spectral pooling with frequency dropout",
@@ -55,17 +66,6 @@ QUEUE = (
 )
 REFERENCE_CHECK_IMAGES = 1000  # the exported models' error on the first test images, checked by the tests
 OVERFIT_POINTS = 5.0  # a run overfits when its last training error is this far below its validation error
-
-
-def hyperparameters(profile: str) -> dict | None:
-    """The network's hyperparameters of the best complete trial of the finished search of ``profile``,
-    with its ``search_trial`` number; ``None`` while the search is unfinished."""
-    config = profiles.get(search.EXPERIMENT, profile)
-    recorded = results.load(search.EXPERIMENT, profile)
-    if recorded is None or recorded["config"] != config or search.finished(recorded) < config["trials"]:
-        return None
-    best = min((t for t in recorded["trials"] if t["state"] == "COMPLETE"), key=lambda t: t["value"])
-    return {**best["hyperparameters"], "search_trial": best["number"]}
 
 
 def export_path(profile: str, dataset: str):
@@ -108,12 +108,12 @@ def _differs(hyper: dict) -> bool:
 
 def plan(profile: str, searched: dict | None = None) -> list[dict]:
     """The first ``runs`` entries of :data:`QUEUE` under ``profile``, in training order, then the search's
-    best setting (``searched``, :func:`hyperparameters`) on CIFAR-10 when it differs from :data:`NETWORK`.
+    best setting (``searched``, :func:`search.best`) on CIFAR-10 when it differs from :data:`NETWORK`.
 
     Each entry: ``part``, ``dataset``, ``variant``, ``seed``, ``epochs``, ``run``, ``export`` (the ``.keras``
     path of a reference model, else ``None``) and ``progress`` (every run reports it each epoch).
     """
-    config = profiles.get(EXPERIMENT, profile)
+    config = Table.settings(profile)
     wanted = [(part, dataset, variant, seed, NETWORK) for part, dataset, variant, seed in QUEUE[: config["runs"]]]
     if searched is not None and _differs(searched):
         wanted.append(("searched", "cifar10", "spectral_pooling", 0, {**NETWORK, **searched}))
@@ -146,7 +146,7 @@ def model_error(model, images: np.ndarray, labels: np.ndarray) -> float:
 def collect(profile: str, data_dir=None, train: bool = False) -> list[dict]:
     """Every entry of :func:`plan` with its ``record`` (finished), else its ``partial`` progress file, else
     neither (not started); with ``train``, the whole plan is trained first (or reused, or resumed)."""
-    entries = plan(profile, hyperparameters(profile))
+    entries = plan(profile, search.best(profile))
     if train:
         return runner.train_plan(experiment.get(EXPERIMENT), profile, entries, data_dir)
     return [
@@ -326,7 +326,7 @@ def summary(profile: str, trained: list[dict], references: dict) -> dict:
     """The results file of the table: the profile's settings, the network, every run of the queue as a
     :func:`row` (finished, in progress or not started) and the reference models."""
     return {
-        "settings": profiles.get(EXPERIMENT, profile),
+        "settings": Table.settings(profile),
         "network": NETWORK,
         "rows": [row(e) for e in trained],
         "reference_models": references,
@@ -344,9 +344,33 @@ class Table(experiment.Experiment):
     paper_item = "Figure 4(b)"
     schema = 2
     fields = {"settings": dict, "network": dict, "rows": list, "reference_models": dict}
+    requires = (search.EXPERIMENT,)  # its best trial, once the search has finished (:func:`search.best`)
+    # The first `runs` of its queue (:data:`QUEUE`), each trained for
+    # `epochs` on the first `train_images` with the last `validation_images` of the training set held
+    # out and evaluated every epoch, tested once at the end on the first `test_images`, in `precision`,
+    # the learning rate divided by 10 at 2/3 and 14/15 of the epochs (100 and 140 of 150).
+    # `notebook_trains`: notebook 07 trains the queue itself (seconds); otherwise it reads the records and
+    # progress files that `python -m spectral_lib.repro.table4b` (or `make figures TRAIN=1 ONLY=07`) writes.
+    profiles = {
+        "smoke": {
+            "train_images": 64,
+            "validation_images": 32,
+            "test_images": 64,
+            "batch_size": 32,
+            "precision": "float32",
+            "epochs": 2,
+            "runs": 5,
+            "notebook_trains": True,
+        },
+        # The paper's schedule on its 45 000 / 5 000 split, which the paper profile shares. On a 2-core CPU
+        # with AMX-BF16 the twin and the equal-size control trained at about 900-1250 images/s in bfloat16
+        # (2 h each) and the M = 6 net benchmarks at about 400 (about 5 h): the five CIFAR-10 runs about 13 h.
+        "cpu": _TABLE_4B,
+        "paper": _TABLE_4B,
+    }
 
     def plan(self, profile: str) -> list[dict]:
-        return plan(profile, hyperparameters(profile))
+        return plan(profile, search.best(profile))
 
     def verdicts(self, summary) -> list[verdicts.Verdict]:
         return judge(summary["rows"], summary["settings"]["epochs"])
@@ -419,10 +443,32 @@ class Table(experiment.Experiment):
         curves = overfitting(summary_["rows"])
         if curves:
             lines += ["", "What the curves show so far:", ""] + [f"- {c}" for c in curves]
-        return lines
+        return lines + cost(benchmarks.Precision().load())
 
 
-experiment.register(Table())
+def cost(bench: dict | None) -> list[str]:
+    """The hours one reference run of the spectral net and of its twin takes at the training speeds
+    ``benchmarks/precision.py`` measured on each CPU (``bench``, its results file): epochs times
+    training images over images per second, evaluation left out."""
+    if bench is None:
+        return []
+    config = Table.settings(profiles.REFERENCE)
+    images = config["epochs"] * config["train_images"]
+    lines = [
+        "",
+        f"What one {config['epochs']}-epoch run ({config['train_images']} images an epoch, training only) takes "
+        "at the speeds `benchmarks/precision.py` measured:",
+        "",
+    ]
+    for entry in bench["machines"]:
+        hours = "; ".join(
+            f"{r['network']}: {images / r['float32_images_per_s'] / 3600:.0f} h in float32, "
+            f"{images / r['mixed_bfloat16_images_per_s'] / 3600:.0f} h in mixed_bfloat16"
+            for r in entry["rows"]
+            if "Figure 4(b)" in r["network"] or "twin" in r["network"]
+        )
+        lines.append(f"- {entry['machine']}: {hours}.")
+    return lines
 
 
 def main(argv=None) -> None:
@@ -430,7 +476,7 @@ def main(argv=None) -> None:
         print(
             f"warning: this CPU has none of {FAST_BF16_FLAGS}, so mixed_bfloat16 runs (the reference profile's) "
             "are emulated and many times slower than float32 (benchmarks/precision.py measures it); set the "
-            "profile's precision to float32 in spectral_lib/repro/profiles.py to train other runs, named without "
+            "profile's precision to float32 in spectral_lib/repro/table4b.py to train other runs, named without "
             "-bf16.",
             flush=True,
         )

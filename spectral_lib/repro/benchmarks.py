@@ -1,0 +1,178 @@
+"""The benchmarks' README sections: each reads the results file its script of ``benchmarks/`` writes
+(``results/<name>.json``); registered in :data:`experiment.BUILTIN` after the experiments."""
+
+from __future__ import annotations
+
+from spectral_lib.repro import experiment
+from spectral_lib.repro.fig5 import ARCHITECTURES
+
+
+def minutes(seconds: float) -> str:
+    return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.0f} s"
+
+
+def _span(values) -> str:
+    low, high = min(values), max(values)
+    return f"{low:.2f}x" if f"{low:.2f}" == f"{high:.2f}" else f"{low:.2f}-{high:.2f}x"
+
+
+def pooling_table(runs: list[dict]) -> list[str]:
+    """Markdown rows of ``benchmarks/pooling.py`` runs."""
+    lines = [
+        "| input | XLA | network | train img/s | train ratio | inference ratio | step memory ratio |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for run in runs:
+        for name, row in run["variants"].items():
+            lines.append(
+                f"| {run['size']}x{run['size']}, batch {run['batch']} | {'on' if run['jit_compile'] else 'off'} "
+                f"| {name} | {row['train_images_per_s']:.0f} | {row['train_ratio']:.2f} "
+                f"| {row['infer_ratio']:.2f} | {row['memory_ratio']:.2f} |"
+            )
+    return lines
+
+
+class Pooling(experiment.Benchmark):
+    name = "benchmark_pooling"
+    title = "Speed of the layers"
+    script = "benchmarks/pooling.py"
+
+    def readme_section(self, bench: dict | None) -> list[str]:
+        if bench is None:
+            return []
+        lines = [
+            f"Measured by `python {self.script}` ({minutes(bench['seconds'])}) on {bench['machine']} "
+            f"(TensorFlow {bench['versions']['tensorflow']}); Generic network, 3x3 filters, Adam; ratios to the "
+            f"max-pooling network of the same run, median of {bench['runs'][0]['reps']} interleaved repetitions.",
+            "",
+        ]
+        for jit in (False, True):
+            runs = [r for r in bench["runs"] if r["jit_compile"] == jit]
+            if not runs:
+                continue
+            sizes = ", ".join(f"{r['size']}x{r['size']}" for r in runs)
+            row = lambda name, key: _span([r["variants"][name][key] for r in runs])  # noqa: E731
+            lines.append(
+                f"- XLA {'on' if jit else 'off'} ({sizes}): training throughput of the spectral-pooling network "
+                f"{row('spectral pooling', 'train_ratio')} of the max-pooling one, with frequency dropout "
+                f"{row('spectral pooling + freq. dropout', 'train_ratio')}; inference "
+                f"{row('spectral pooling', 'infer_ratio')}; peak memory of a training step "
+                f"{row('spectral pooling', 'memory_ratio')} (with dropout "
+                f"{row('spectral pooling + freq. dropout', 'memory_ratio')}). `SpectralConv2D` step time over "
+                f"`Conv2D`: " + ", ".join(f"{100 * r['spectral_conv_step_overhead']:+.1f} %" for r in runs) + "."
+            )
+        train = [
+            r["variants"][n]["train_ratio"] for r in bench["runs"] for n in r["variants"] if n.startswith("spectral")
+        ]
+        overhead = [r["spectral_conv_step_overhead"] for r in bench["runs"]]
+        lines += [
+            "",
+            f"Targets: spectral-pooling training throughput at least 0.9x max pooling's: "
+            f"{'met' if min(train) >= 0.9 else 'not met'} (lowest {min(train):.2f}x); `SpectralConv2D` step overhead "
+            f"at most 3 %: {'met' if max(overhead) <= 0.03 else 'not met'} (highest {100 * max(overhead):+.1f} %).",
+        ]
+        return lines + [""] + pooling_table(bench["runs"])
+
+
+class Harness(experiment.Benchmark):
+    name = "benchmark_harness"
+    title = "Speed of the experiment harness"
+    script = "benchmarks/harness.py"
+
+    def readme_section(self, bench: dict | None) -> list[str]:
+        if bench is None:
+            return []
+        rows = "; ".join(
+            f"{ARCHITECTURES[r['architecture']]} {r['kernel_size']}x{r['kernel_size']}: "
+            f"{r['harness_images_per_s']:.0f} vs {r['bare_images_per_s']:.0f} img/s, {r['ratio']:.2f}x"
+            for r in bench["rows"]
+        )
+        low = min(r["ratio"] for r in bench["rows"])
+        return [
+            f"Measured by `python {self.script}` ({minutes(bench['seconds'])}) on {bench['machine']}: training "
+            "throughput of the experiment harness (seeded `tf.data` batches with flips and translations, `model.fit` "
+            "with checkpoints and history) against a bare `train_on_batch` loop on prepared batches without "
+            f"augmentation, same network, batch 128, median of {bench['reps']} interleaved repetitions: {rows}. "
+            f"Target at least 0.9x: {'met' if low >= 0.9 else 'not met'} (lowest {low:.2f}x).",
+        ]
+
+
+class Formulations(experiment.Benchmark):
+    name = "benchmark_formulations"
+    title = "Formulations of spectral pooling"
+    script = "benchmarks/formulations.py"
+
+    def readme_section(self, bench: dict | None) -> list[str]:
+        if bench is None:
+            return []
+        names = list(bench["rows"][0]["ratio_to_max_pool"])
+        lines = [
+            f"Measured by `python {self.script}` ({minutes(bench['seconds'])}) on {bench['machine']}: "
+            "forward plus backward of the pooling alone, time as a ratio to `tf.nn.max_pool2d` (3x3, stride 2) "
+            f"in the same run, median of {bench['reps']} interleaved repetitions; every formulation computes the "
+            "same operator (checked before timing).",
+            "",
+            "| maps | XLA | max pool (ms) | " + " | ".join(names) + " |",
+            "|---" * (len(names) + 3) + "|",
+        ]
+        for row in bench["rows"]:
+            ratios = " | ".join(f"{row['ratio_to_max_pool'][n]:.2f}" for n in names)
+            lines.append(
+                f"| {row['shape']} | {'on' if row['jit_compile'] else 'off'} | {row['max_pool_ms']:.1f} | {ratios} |"
+            )
+        return lines
+
+
+class Precision(experiment.Benchmark):
+    name = "benchmark_precision"
+    title = "float32 and bfloat16 training on a CPU"
+    script = "benchmarks/precision.py"
+
+    def readme_section(self, bench: dict | None) -> list[str]:
+        """One table per CPU of ``benchmarks/precision.py``'s entries."""
+        if bench is None:
+            return []
+        lines = []
+        for entry in bench["machines"]:
+            lines += self.on_machine(entry) + [""]
+        return lines[:-1]
+
+    def on_machine(self, bench: dict) -> list[str]:
+        """The section of one CPU's entry."""
+        flags = ", ".join(f"{k} {'yes' if v else 'no'}" for k, v in bench["cpu_flags"].items())
+        ratios = [r["ratio"] for r in bench["rows"]]
+        load = bench.get("load_average_before")  # recorded since the second CPU's entry
+        load = (
+            ""
+            if load is None
+            else (
+                f" The 1-minute load average before it started was {load:.1f} (other work on the "
+                "cores; near 0 on an idle machine)."
+            )
+        )
+        lines = [
+            f"`python {self.script}` on {bench['machine']} ({flags}): `train_on_batch` throughput, batch "
+            f"{bench['batch_size']}, {bench['steps']} timed steps each, both precisions in the same run; bf16 / fp32 "
+            f"from {min(ratios):.2f} to {max(ratios):.2f}.{load}",
+            "",
+            "| network | float32 (img/s) | mixed_bfloat16 (img/s) | bf16 / fp32 |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {r['network']} | {r['float32_images_per_s']:.4g} | {r['mixed_bfloat16_images_per_s']:.4g} | "
+            f"{r['ratio']:.2f} |"
+            for r in bench["rows"]
+        ]
+        p = bench["paired"]
+        curves = "; ".join(
+            f"epoch {i + 1}: {100 * a:.1f} / {100 * b:.1f} % (2 s.e. {100 * s:.1f})"
+            for i, (a, b, s) in enumerate(zip(p["float32"], p["mixed_bfloat16"], p["two_standard_errors"]))
+        )
+        lines += [
+            "",
+            f"Paired accuracy check ({p['network']}, {p['train_images']} training and {p['validation_images']} "
+            f"validation images of CIFAR-10, same seed and batches), validation error float32 / mixed_bfloat16: "
+            f"{curves}; within two binomial standard errors at every epoch: "
+            f"{'yes' if p['within_two_standard_errors'] else 'no'}.",
+        ]
+        return lines
