@@ -18,7 +18,7 @@ import time
 import numpy as np
 
 from spectral_lib import inputs, training
-from spectral_lib.repro import runs
+from spectral_lib.repro import build, run_settings
 from spectral_lib.repro.profiles import project_root
 from spectral_lib.repro.results import write_json
 from spectral_lib.utils import machine, versions
@@ -26,7 +26,7 @@ from spectral_lib.utils import machine, versions
 
 def bare(run: dict, x: np.ndarray, y: np.ndarray, steps: int) -> float:
     """Images per second of ``train_on_batch`` over ``steps`` prepared batches (after one warm-up step)."""
-    model = runs.build_model(run)
+    model = build.build_model(run)
     mean, std = inputs.channel_stats(x)
     xs = inputs.standardize(x, mean, std).numpy()
     b = run["batch_size"]
@@ -40,7 +40,7 @@ def bare(run: dict, x: np.ndarray, y: np.ndarray, steps: int) -> float:
 
 def harness(run: dict, x: np.ndarray, y: np.ndarray, steps: int) -> float:
     """Images per second of the harness's second epoch of ``steps`` steps (the first one builds and warms up)."""
-    model = runs.build_model(run)
+    model = build.build_model(run)
     mean, std = inputs.channel_stats(x)
     n = steps * run["batch_size"]
     batches = inputs.training_batches(x[:n], y[:n], batch_size=run["batch_size"], seed=0, epochs=2, mean=mean, std=std)
@@ -57,7 +57,7 @@ def main(argv=None) -> None:
     rng = np.random.default_rng(0)
     rows, start = [], time.perf_counter()
     for architecture in ("generic", "deep"):
-        run = runs.settings(architecture=architecture)
+        run = run_settings.settings(architecture=architecture)
         n = (args.steps + 1) * run["batch_size"]
         x = rng.integers(0, 256, (n, 32, 32, 3), dtype=np.uint8)
         y = rng.integers(0, 10, n)

@@ -28,7 +28,7 @@ import time
 import numpy as np
 
 from spectral_lib import inputs, training
-from spectral_lib.repro import runs
+from spectral_lib.repro import build, run_settings
 from spectral_lib.repro.profiles import project_root
 from spectral_lib.repro.results import read_json, write_json
 from spectral_lib.utils import cpu_flags, machine, versions
@@ -61,7 +61,7 @@ NETWORKS = {
 
 def throughput(run: dict, steps: int, seed=0) -> float:
     """Images per second of ``train_on_batch`` over ``steps`` random standardized batches (one warm-up step)."""
-    model = runs.build_model(run)
+    model = build.build_model(run)
     rng = np.random.default_rng(seed)
     b = run["batch_size"]
     x = rng.standard_normal((b, 32, 32, 3)).astype("float32")
@@ -83,7 +83,7 @@ def paired_curves(train_images: int, validation_images: int, epochs: int) -> dic
     mean, std = inputs.channel_stats(x)
     out = {}
     for precision in PRECISIONS:
-        run = runs.settings(
+        run = run_settings.settings(
             architecture="spectral_pooling",
             num_layers=3,
             pooling="max",
@@ -92,7 +92,7 @@ def paired_curves(train_images: int, validation_images: int, epochs: int) -> dic
             precision=precision,
             **SGD,
         )
-        model = runs.build_model(run)
+        model = build.build_model(run)
         batches = inputs.training_batches(
             x, y, batch_size=run["batch_size"], seed=0, epochs=epochs, mean=mean, std=std, augmentation=False
         )
@@ -126,7 +126,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     start, rows, load = time.perf_counter(), [], os.getloadavg()[0]
     for label, settings in NETWORKS.items():
-        speed = {p: throughput(runs.settings(**settings, precision=p), args.steps) for p in PRECISIONS}
+        speed = {p: throughput(run_settings.settings(**settings, precision=p), args.steps) for p in PRECISIONS}
         rows.append(
             {
                 "network": label,
@@ -151,7 +151,7 @@ def main(argv=None) -> None:
         "cpu_flags": cpu_flags(),
         "versions": versions(),
         "steps": args.steps,
-        "batch_size": runs.DEFAULTS["batch_size"],
+        "batch_size": run_settings.DEFAULTS["batch_size"],
         "seconds": round(time.perf_counter() - start, 1),
         "load_average_before": load,
         "rows": rows,

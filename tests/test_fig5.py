@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from spectral_lib.repro import fig5, runs
+from spectral_lib.repro import fig5, run_settings, runs
 
 
 def test_speedup_in_epochs_and_seconds():
@@ -81,7 +81,7 @@ def test_table_gives_every_seed_and_summarizes_the_defined_ones():
     }
     for seed, arms in curves.items():
         for arm, errors in zip(("spatial", "spectral"), arms):
-            run = runs.settings(parameterization=arm, seed=seed)
+            run = run_settings.settings(parameterization=arm, seed=seed)
             records.append({"cell": ("generic", 3), "role": "adam", "run": run, "record": _record(errors)})
     (row,) = fig5.table(records)
     assert [s["status"] for s in row["seeds"]] == ["ok", "ok", "too short"]
@@ -111,7 +111,7 @@ def test_plan_pairs_every_adam_run_with_the_other_arm_and_differs_only_in_parame
     assert cells == {(a, k) for a in ("generic", "deep", "spectral_pooling") for k in (3, 5)}
     roles = [e["role"] for e in entries]
     assert roles.count("sgd") == 2 and roles.count("momentum") == 2 and roles.count("adam-raw") == 1
-    assert len({runs.name(e["run"]) for e in entries}) == len(entries)
+    assert len({run_settings.name(e["run"]) for e in entries}) == len(entries)
 
 
 @pytest.mark.parametrize("optimizer,drifts_apart", [("sgd", False), ("adam", True)])
@@ -121,7 +121,7 @@ def test_kernel_gap_separates_the_change_of_basis_from_round_off(optimizer, drif
     rng = np.random.default_rng(0)
     x, y = rng.integers(0, 256, (32, 32, 32, 3), dtype=np.uint8), rng.integers(0, 10, 32)
     monkeypatch.setattr(runs, "datasets", lambda run, data_dir=None: {"train": (x, y)})
-    run = runs.settings(
+    run = run_settings.settings(
         optimizer=optimizer,
         learning_rate=0.01 if optimizer == "sgd" else 1e-3,
         batch_size=16,
@@ -138,7 +138,7 @@ def test_kernel_gap_separates_the_change_of_basis_from_round_off(optimizer, drif
 def test_a_recorded_kernel_gap_is_read_back_not_recomputed(tmp_path, monkeypatch):
     # Round-off differs between CPUs: the notebook re-executed elsewhere must show the committed gaps.
     monkeypatch.setattr(fig5.profiles, "project_root", lambda: tmp_path)
-    run = runs.settings(optimizer="sgd", learning_rate=0.01, batch_size=16, train_images=32, test_images=16)
+    run = run_settings.settings(optimizer="sgd", learning_rate=0.01, batch_size=16, train_images=32, test_images=16)
     monkeypatch.setattr(
         fig5,
         "kernel_gap",

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from spectral_lib import SpectralConv2D, SpectralPooling2D
-from spectral_lib.repro import runs
+from spectral_lib.repro import build, run_settings
 
 # bfloat16 keeps 8 significant bits: a relative rounding of 2^-8 per operand. A product of two rounded
 # operands summed over K terms then errs by about 2^-8 sqrt(K) of its scale; these bounds are that with
@@ -56,10 +56,10 @@ def test_spectral_conv_in_bfloat16_keeps_float32_coefficients():
 
 
 def test_a_bfloat16_run_has_its_own_name_float32_logits_and_a_float32_loss():
-    base = runs.settings(architecture="spectral_pooling", num_layers=2, optimizer="sgd", momentum=0.9)
+    base = run_settings.settings(architecture="spectral_pooling", num_layers=2, optimizer="sgd", momentum=0.9)
     half = {**base, "precision": "mixed_bfloat16"}
-    assert "-bf16-" in runs.name(half) and "bf16" not in runs.name(base)
-    model = runs.build_model(half)
+    assert "-bf16-" in run_settings.name(half) and "bf16" not in run_settings.name(base)
+    model = build.build_model(half)
     assert keras.config.dtype_policy().name == "float32"  # the global policy is restored
     convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
     assert {layer.compute_dtype for layer in convs} == {"bfloat16"}
@@ -68,5 +68,5 @@ def test_a_bfloat16_run_has_its_own_name_float32_logits_and_a_float32_loss():
     x, y = _x((8, 32, 32, 3)), np.arange(8) % 10
     loss = model.compute_loss(x, y, model(x))
     assert keras.backend.standardize_dtype(loss.dtype) == "float32"
-    exact = runs.build_model(base)
+    exact = build.build_model(base)
     assert abs(float(loss) - float(exact.compute_loss(x, y, exact(x)))) < 0.05 * float(loss)

@@ -9,7 +9,7 @@ import pytest
 
 import spectral_lib  # noqa: F401  (registers the spectral layers for loading)
 from spectral_lib import SpectralConv2D, SpectralPooling2D, data, training
-from spectral_lib.repro import profiles, runs
+from spectral_lib.repro import build, profiles, run_settings, runs, snapshots, store
 
 
 @pytest.mark.parametrize(
@@ -17,7 +17,7 @@ from spectral_lib.repro import profiles, runs
 )
 def test_both_arms_start_from_the_same_spatial_filters(architecture, kernel_size):
     spatial, spectral = (
-        runs.build_model(runs.settings(architecture=architecture, kernel_size=kernel_size, parameterization=p))
+        build.build_model(run_settings.settings(architecture=architecture, kernel_size=kernel_size, parameterization=p))
         for p in ("spatial", "spectral")
     )
     convs = 0
@@ -33,14 +33,14 @@ def test_both_arms_start_from_the_same_spatial_filters(architecture, kernel_size
 
 
 def test_a_different_seed_gives_different_filters():
-    a, b = (runs.build_model(runs.settings(seed=s)) for s in (0, 1))
+    a, b = (build.build_model(run_settings.settings(seed=s)) for s in (0, 1))
     assert not np.allclose(a.layers[1].kernel.numpy(), b.layers[1].kernel.numpy())
 
 
 def test_names_are_readable_stable_and_distinct():
-    base = runs.settings(parameterization="spectral", seed=2)
-    assert runs.name(base).startswith("generic3x3-spectral-adam-seed2-")
-    assert runs.name(base) == runs.name(runs.settings(seed=2, parameterization="spectral"))
+    base = run_settings.settings(parameterization="spectral", seed=2)
+    assert run_settings.name(base).startswith("generic3x3-spectral-adam-seed2-")
+    assert run_settings.name(base) == run_settings.name(run_settings.settings(seed=2, parameterization="spectral"))
     variants = [
         base,
         {**base, "orthonormal": False},
@@ -48,19 +48,19 @@ def test_names_are_readable_stable_and_distinct():
         {**base, "optimizer": "sgd", "momentum": 0.9},
         {**base, "train_images": 100},
     ]
-    assert len({runs.name(v) for v in variants}) == len(variants)
-    assert "-spectral-raw-" in runs.name(variants[1]) and "-sgd-momentum0.9-" in runs.name(variants[3])
+    assert len({run_settings.name(v) for v in variants}) == len(variants)
+    assert "-spectral-raw-" in run_settings.name(variants[1]) and "-sgd-momentum0.9-" in run_settings.name(variants[3])
 
 
 def test_bad_settings_name_the_setting():
     with pytest.raises(ValueError, match="unknown run setting.*'lr'"):
-        runs.settings(lr=0.1)
+        run_settings.settings(lr=0.1)
     with pytest.raises(ValueError, match="`parameterization` must be one of .* got parameterization='fourier'"):
-        runs.settings(parameterization="fourier")
+        run_settings.settings(parameterization="fourier")
     with pytest.raises(ValueError, match="`train_images` must be a positive int"):
-        runs.settings(train_images=0)
+        run_settings.settings(train_images=0)
     with pytest.raises(ValueError, match="`epochs` must be a positive int"):
-        runs.train(runs.settings(), 0, "99_test", "smoke")
+        runs.train(run_settings.settings(), 0, "99_test", "smoke")
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def tiny(tmp_path, monkeypatch):
     x, xt = (rng.integers(0, 256, (n, 32, 32, 3), dtype=np.uint8) for n in (32, 16))
     y, yt = rng.integers(0, 10, 32), rng.integers(0, 10, 16)
     monkeypatch.setattr(runs, "datasets", lambda run, data_dir=None: {"train": (x, y), "test": (xt, yt)})
-    return runs.settings(parameterization="spectral", batch_size=16, train_images=32, test_images=16)
+    return run_settings.settings(parameterization="spectral", batch_size=16, train_images=32, test_images=16)
 
 
 class Killed(Exception):
@@ -82,7 +82,8 @@ def test_a_killed_run_resumes_to_exactly_the_uninterrupted_curve(tiny, tmp_path,
     full = runs.train(tiny, 3, "99_a", "smoke")
     assert full["epochs"] == 3 and set(full["history"]) >= {"train_loss", "test_error", "wall_seconds"}
     assert (
-        runs.record_path(tiny, "99_a", "smoke") == tmp_path / "runs/smoke/results/runs/99_a" / f"{runs.name(tiny)}.json"
+        store.record_path(tiny, "99_a", "smoke")
+        == tmp_path / "runs/smoke/results/runs/99_a" / f"{run_settings.name(tiny)}.json"
     )
 
     def kill(self, epoch, logs=None):
@@ -90,11 +91,11 @@ def test_a_killed_run_resumes_to_exactly_the_uninterrupted_curve(tiny, tmp_path,
             raise Killed
 
     with monkeypatch.context() as m:
-        m.setattr(runs.Snapshot, "on_epoch_end", kill)
+        m.setattr(snapshots.Snapshot, "on_epoch_end", kill)
         with pytest.raises(Killed):
             runs.train(tiny, 3, "99_b", "smoke")
-    assert not runs.record_path(tiny, "99_b", "smoke").exists()
-    assert training.finished_epochs(runs.run_dir(tiny, "99_b", "smoke")) == 2
+    assert not store.record_path(tiny, "99_b", "smoke").exists()
+    assert training.finished_epochs(store.run_dir(tiny, "99_b", "smoke")) == 2
     resumed = runs.train(tiny, 3, "99_b", "smoke")
     for key in ("train_loss", "test_loss", "test_error"):
         assert resumed["history"][key] == full["history"][key], key
@@ -108,12 +109,12 @@ def test_a_recorded_run_is_reused_and_a_longer_one_continues_it(tiny, monkeypatc
     longer = runs.train(tiny, 2, "99_c", "smoke")
     assert longer["epochs"] == 2 and len(longer["history"]["test_loss"]) == 2  # trained on, not reused
     assert longer["history"]["test_loss"][:1] == short["history"]["test_loss"]
-    assert runs.load(tiny, 1, "99_c", "smoke")["history"]["test_loss"] == short["history"]["test_loss"]
+    assert store.load(tiny, 1, "99_c", "smoke")["history"]["test_loss"] == short["history"]["test_loss"]
 
 
 def test_snapshot_holds_the_trained_parameters_and_adam_moments(tiny):
     runs.train(tiny, 1, "99_d", "smoke", snapshot_epochs=(1,))
-    snap = np.load(runs.snapshot_path(tiny, 1, "99_d", "smoke"))
+    snap = np.load(snapshots.snapshot_path(tiny, 1, "99_d", "smoke"))
     assert snap["conv0/params"].shape == (9, 3, 96) and snap["conv0/kernel"].shape == (3, 3, 3, 96)
     assert snap["conv1/m"].shape == snap["conv1/params"].shape == snap["conv1/v"].shape == (9, 96, 192)
     assert (snap["conv1/v"] > 0).mean() > 0.5 and np.abs(snap["conv1/m"]).max() > 0
@@ -132,9 +133,9 @@ def test_every_committed_record_keeps_its_name_under_the_current_settings():
     assert records, "no committed run records"
     for path in records:
         record = json.loads(path.read_text())
-        run = runs.settings(**record["settings"])
-        assert runs.name(run) == path.stem == record["name"]
-        assert runs.load(run, record["epochs"], path.parent.name, record["profile"]) is not None
+        run = run_settings.settings(**record["settings"])
+        assert run_settings.name(run) == path.stem == record["name"]
+        assert store.load(run, record["epochs"], path.parent.name, record["profile"]) is not None
 
 
 def test_a_validation_split_is_evaluated_every_epoch_and_the_test_set_once(tmp_path, monkeypatch):
@@ -146,7 +147,7 @@ def test_a_validation_split_is_evaluated_every_epoch_and_the_test_set_once(tmp_p
     }
     split = {k: (x, rng.integers(0, 100, len(x))) for k, x in images.items()}
     monkeypatch.setattr(runs, "datasets", lambda run, data_dir=None: split)
-    run = runs.settings(
+    run = run_settings.settings(
         dataset="cifar100",
         architecture="spectral_pooling",
         num_layers=2,
@@ -174,8 +175,8 @@ def test_a_validation_split_is_evaluated_every_epoch_and_the_test_set_once(tmp_p
         "wall_seconds",
     }
     assert len(record["history"]["validation_error"]) == 2 and 0 <= record["final_test"]["error"] <= 1
-    assert "final_test" not in runs.load(run, 1, "99_v", "smoke")  # it belongs to epoch 2
-    model = runs.build_model(run)
+    assert "final_test" not in store.load(run, 1, "99_v", "smoke")  # it belongs to epoch 2
+    model = build.build_model(run)
     assert model.output_shape == (None, 100)
     assert not any(isinstance(layer, SpectralPooling2D) and layer.frequency_dropout for layer in model.layers)
     schedule = model.optimizer._learning_rate  # 2 steps per epoch: epoch 1 is steps 0-1, epoch 2 steps 2-3
@@ -185,9 +186,9 @@ def test_a_validation_split_is_evaluated_every_epoch_and_the_test_set_once(tmp_p
 
 def test_split_sizes_are_checked():
     with pytest.raises(ValueError, match="`train_images` \\+ `validation_images` must be at most"):
-        runs.settings(train_images=45001, validation_images=5000)
+        run_settings.settings(train_images=45001, validation_images=5000)
     with pytest.raises(ValueError, match="`learning_rate_drops` must be positive epochs"):
-        runs.settings(learning_rate_drops=[0])
+        run_settings.settings(learning_rate_drops=[0])
 
 
 def test_the_validation_split_is_the_end_of_the_training_set_and_the_test_set_its_own(monkeypatch):
@@ -197,7 +198,7 @@ def test_the_validation_split_is_the_end_of_the_training_set_and_the_test_set_it
         data.Split(train.reshape(-1, 1, 1, 1), train), data.Split(test.reshape(-1, 1, 1, 1), test), []
     )
     monkeypatch.setattr(data, "load_cifar10", lambda data_dir=None: layout)
-    splits = runs.datasets(runs.settings(train_images=1000, validation_images=500, test_images=300))
+    splits = runs.datasets(run_settings.settings(train_images=1000, validation_images=500, test_images=300))
     assert list(splits["train"][1]) == list(range(1000))
     assert list(splits["validation"][1]) == list(range(49500, 50000))  # not the tail of the training slice
     assert list(splits["test"][1]) == list(100000 + np.arange(300))
@@ -212,7 +213,7 @@ def test_the_final_test_error_is_measured_on_the_test_set(tmp_path, monkeypatch)
     # The validation split holds the test images with other labels: its error differs from the test error.
     split = {"train": (x, y), "validation": (xt, (yt + 1) % 10), "test": (xt, yt)}
     monkeypatch.setattr(runs, "datasets", lambda run, data_dir=None: split)
-    run = runs.settings(
+    run = run_settings.settings(
         architecture="spectral_pooling",
         num_layers=1,
         batch_size=16,
@@ -242,7 +243,7 @@ def test_every_committed_record_comes_from_a_committed_state_and_names_its_machi
     for path in records:
         record = json.loads(path.read_text())
         assert "cores" in record["machine"] and record["machine"].split(" (")[0], path.name
-        assert runs.settings(**record["settings"])["precision"] in runs.CHOICES["precision"]
+        assert run_settings.settings(**record["settings"])["precision"] in run_settings.CHOICES["precision"]
         if (path.relative_to(root).parts[0], record["code_version"]) not in UNCOMMITTED_BEFORE_THE_RULE:
             assert not record["code_version"].endswith("+changes"), f"{path.name} was trained from uncommitted code"
 

@@ -13,7 +13,7 @@ import optuna
 import pytest
 
 from spectral_lib import training
-from spectral_lib.repro import profiles, runs, search
+from spectral_lib.repro import profiles, runs, search, store
 
 TINY = {
     "dataset": "cifar10",
@@ -115,7 +115,7 @@ def test_a_finished_search_is_reused_and_a_fresh_storage_continues_it(tiny_searc
     assert [t["state"] for t in first["trials"]] == ["COMPLETE"] * 3
     assert first["best"]["value"] == min(t["value"] for t in first["trials"])
     for t in first["trials"]:  # each trial is a recorded run, scored on its validation error only
-        record = runs.load(search.trial_run(t["params"], TINY), 1, search.EXPERIMENT, "smoke")
+        record = store.load(search.trial_run(t["params"], TINY), 1, search.EXPERIMENT, "smoke")
         assert record["history"]["validation_error"][-1] == t["value"] and "final_test" not in record
 
     db = tiny_search / "runs/smoke/06_search/study.db"
@@ -179,8 +179,8 @@ def test_each_epoch_is_reported_while_it_trains_and_a_pruned_trial_stops_there(t
     trial = study.trials[0]
     assert trial.state == optuna.trial.TrialState.PRUNED and sorted(trial.intermediate_values) == [1, 2]
     run = search.trial_run(trial.params, config)
-    assert training.finished_epochs(runs.run_dir(run, search.EXPERIMENT, "smoke")) == 2  # stopped, not finished
-    assert runs.load(run, 5, search.EXPERIMENT, "smoke") is None
+    assert training.finished_epochs(store.run_dir(run, search.EXPERIMENT, "smoke")) == 2  # stopped, not finished
+    assert store.load(run, 5, search.EXPERIMENT, "smoke") is None
     assert search.trials(study, config)[0]["value"] == trial.intermediate_values[2]
 
 

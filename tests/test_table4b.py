@@ -10,7 +10,18 @@ import pytest
 
 import spectral_lib  # noqa: F401  (registers the spectral layers for loading)
 from spectral_lib import data, inputs, models, training
-from spectral_lib.repro import paper, profiles, progress, runs, store, table4b, verdicts
+from spectral_lib.repro import (
+    export,
+    paper,
+    profiles,
+    progress,
+    run_settings,
+    runs,
+    snapshots,
+    store,
+    table4b,
+    verdicts,
+)
 from spectral_lib.repro.results import read_json
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +44,7 @@ QUEUE_NAMES = [
 
 def test_the_queue_keeps_its_run_names_and_order():
     entries = table4b.plan("cpu")
-    assert [runs.name(e["run"]) for e in entries] == QUEUE_NAMES
+    assert [run_settings.name(e["run"]) for e in entries] == QUEUE_NAMES
     assert [(e["variant"], e["seed"]) for e in entries[:5]] == [
         ("max_pooling", 0),
         ("spectral_half", 0),
@@ -66,7 +77,7 @@ def test_every_queue_run_has_the_papers_schedule_and_settings():
 def test_the_searchs_best_gets_its_own_run_only_when_it_differs():
     assert len(table4b.plan("cpu", {**table4b.NETWORK, "search_trial": 3})) == len(QUEUE_NAMES)
     entries = table4b.plan("cpu", {**table4b.NETWORK, "num_layers": 5, "search_trial": 3})
-    assert [runs.name(e["run"]) for e in entries[:-1]] == QUEUE_NAMES
+    assert [run_settings.name(e["run"]) for e in entries[:-1]] == QUEUE_NAMES
     assert (entries[-1]["part"], entries[-1]["run"]["num_layers"], entries[-1]["search_trial"]) == ("searched", 5, 3)
 
 
@@ -81,7 +92,7 @@ def tiny(tmp_path, monkeypatch):
     monkeypatch.setattr(
         runs, "datasets", lambda run, data_dir=None: {"train": (x, y), "validation": (xv, yv), "test": (xv, yv)}
     )
-    return runs.settings(batch_size=16, train_images=32, validation_images=16, test_images=16)
+    return run_settings.settings(batch_size=16, train_images=32, validation_images=16, test_images=16)
 
 
 class Killed(Exception):
@@ -93,7 +104,7 @@ def _kill_after(monkeypatch, last):
         if epoch + 1 == last:
             raise Killed
 
-    monkeypatch.setattr(runs.Snapshot, "on_epoch_end", kill)
+    monkeypatch.setattr(snapshots.Snapshot, "on_epoch_end", kill)
 
 
 def test_a_killed_run_leaves_its_progress_and_resumes_on_another_commit_as_a_new_segment(tiny, monkeypatch):
@@ -123,7 +134,7 @@ def test_a_run_whose_checkpoint_is_gone_starts_again_and_says_so(tiny, monkeypat
         _kill_after(m, 2)
         with pytest.raises(Killed):
             runs.train(tiny, 3, "99_l", "smoke", report_progress=True)
-    folder = runs.run_dir(tiny, "99_l", "smoke")
+    folder = store.run_dir(tiny, "99_l", "smoke")
     assert training.finished_epochs(folder) == 2
     for path in sorted(folder.rglob("*"), reverse=True):  # another machine: the committed progress file only
         path.rmdir() if path.is_dir() else path.unlink()
@@ -204,7 +215,7 @@ def test_the_exported_model_takes_raw_images_survives_a_reload_and_leaves_the_op
     net.compile(optimizer=keras.optimizers.SGD(momentum=0.9), loss="sparse_categorical_crossentropy")
     net.fit(inputs.standardize(images, mean, std), np.arange(8) % 10, verbose=0)  # momentum state exists
     expected = net(inputs.standardize(images, mean, std), training=False).numpy()
-    path = runs.save_model(runs.with_preprocessing(net, mean, std), tmp_path / "model.keras")
+    path = export.save_model(export.with_preprocessing(net, mean, std), tmp_path / "model.keras")
     loaded = keras.saving.load_model(path)
     np.testing.assert_allclose(loaded.predict(images.astype("float32"), verbose=0), expected, rtol=1e-4, atol=1e-5)
     assert not list(tmp_path.glob(".*tmp*"))  # written atomically
@@ -218,7 +229,7 @@ def test_every_committed_progress_file_names_its_run_and_its_segments():
         partial = read_json(path)
         assert (
             path.name
-            == f"{runs.name(runs.settings(**partial['settings']))}.progress.json"
+            == f"{run_settings.name(run_settings.settings(**partial['settings']))}.progress.json"
             == f"{partial['name']}.progress.json"
         )
         assert not store.record_path(partial["settings"], table4b.EXPERIMENT, "cpu").exists(), (

@@ -29,7 +29,7 @@ import statistics
 import numpy as np
 
 from spectral_lib import inputs
-from spectral_lib.repro import experiment, paper, profiles, runner, runs, verdicts
+from spectral_lib.repro import build, experiment, paper, profiles, run_settings, runner, runs, store, verdicts
 from spectral_lib.repro.results import read_json, write_json
 from spectral_lib.utils import machine, versions
 
@@ -58,7 +58,7 @@ def plan(profile: str) -> list[dict]:
     entries = []
 
     def add(cell, role, parameterization, seed, data, **extra):
-        run = runs.settings(
+        run = run_settings.settings(
             architecture=cell[0],
             kernel_size=cell[1],
             parameterization=parameterization,
@@ -261,13 +261,13 @@ def kernel_gap(run: dict, steps: int, data_dir=None) -> dict[str, list[float]]:
         augmentation=run["augmentation"],
     ).take(steps)
     spatial, spectral, copy = (
-        runs.build_model({**run, "parameterization": p}) for p in ("spatial", "spectral", "spatial")
+        build.build_model({**run, "parameterization": p}) for p in ("spatial", "spectral", "spatial")
     )
-    for a, b in zip(runs.convolutions(copy), runs.convolutions(spectral)):
+    for a, b in zip(build.convolutions(copy), build.convolutions(spectral)):
         a.kernel.assign(b.kernel)
 
     def kernels(model):
-        return [np.asarray(layer.kernel) for layer in runs.convolutions(model)]
+        return [np.asarray(layer.kernel) for layer in build.convolutions(model)]
 
     def gap(reference, other):
         distance = sum(float(np.sum((a - b) ** 2)) for a, b in zip(reference, other))
@@ -286,7 +286,11 @@ def kernel_gap(run: dict, steps: int, data_dir=None) -> dict[str, list[float]]:
 def kernel_gap_path(run: dict, steps: int, profile: str):
     """Where :func:`recorded_kernel_gap` keeps the gaps of ``run``: ``results/runs/04_fig5/kernel_gap/`` of
     the profile's output root (committed for the reference profile), beside the run records."""
-    return runs.record_path(run, EXPERIMENT, profile).parent / "kernel_gap" / f"{runs.name(run)}-{steps}steps.json"
+    return (
+        store.record_path(run, EXPERIMENT, profile).parent
+        / "kernel_gap"
+        / f"{run_settings.name(run)}-{steps}steps.json"
+    )
 
 
 def recorded_kernel_gap(run: dict, steps: int, profile: str, data_dir=None) -> dict:
@@ -297,7 +301,7 @@ def recorded_kernel_gap(run: dict, steps: int, profile: str, data_dir=None) -> d
     path = kernel_gap_path(run, steps, profile)
     if path.exists():
         record = read_json(path)
-        if runs.settings(**record["settings"]) != run or record["steps"] != steps:
+        if run_settings.settings(**record["settings"]) != run or record["steps"] != steps:
             raise ValueError(f"{profiles.relative(path)} holds the gaps of other settings than its name says.")
         return record
     record = {
@@ -306,7 +310,7 @@ def recorded_kernel_gap(run: dict, steps: int, profile: str, data_dir=None) -> d
         "gaps": kernel_gap(run, steps, data_dir),
         "machine": machine(),
         "versions": versions(),
-        "code_version": runs.code_version(),
+        "code_version": store.code_version(),
     }
     write_json(path, record)
     return record
@@ -501,7 +505,7 @@ class Figure5(experiment.Experiment):
         return [cell_verdict(row, summary["settings"]["cells"][row["architecture"]]) for row in summary["speedup"]]
 
     def readme_choices(self) -> list[str]:
-        config, spm = self.settings(profiles.REFERENCE), runs.DEFAULTS
+        config, spm = self.settings(profiles.REFERENCE), run_settings.DEFAULTS
         batches = {c["batch_size"] for c in config["cells"].values()}
         paper_batches = {c["batch_size"] for c in self.settings("paper")["cells"].values()}
         return [

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import argparse
 
-from spectral_lib.repro import profiles, runs
+from spectral_lib.repro import profiles, run_settings, runs, snapshots, store
 from spectral_lib.repro.quiet import quiet
 
 
 def _complete(entry: dict, name: str, profile: str) -> bool:
-    record = runs.load(entry["run"], entry["epochs"], name, profile)
-    snapshots = all(
-        runs.snapshot_path(entry["run"], e, name, profile).exists() for e in entry.get("snapshot_epochs", ())
+    record = store.load(entry["run"], entry["epochs"], name, profile)
+    snapshotted = all(
+        snapshots.snapshot_path(entry["run"], e, name, profile).exists() for e in entry.get("snapshot_epochs", ())
     )
     export = entry.get("export")
-    return record is not None and snapshots and (export is None or export.exists())
+    return record is not None and snapshotted and (export is None or export.exists())
 
 
 def missing(experiment, profile: str, module: str) -> str | None:
@@ -43,7 +43,7 @@ def train_plan(experiment, profile: str, entries: list[dict], data_dir=None, ver
     out = []
     for i, entry in enumerate(entries, 1):
         label = f" ({entry['label']})" if entry.get("label") else ""
-        print(f"[{i}/{len(entries)}] {runs.name(entry['run'])}{label}, {entry['epochs']} epochs", flush=True)
+        print(f"[{i}/{len(entries)}] {run_settings.name(entry['run'])}{label}, {entry['epochs']} epochs", flush=True)
         record = runs.train(
             entry["run"],
             entry["epochs"],

@@ -1,6 +1,6 @@
 """Training runs addressed by their settings: a finished run is reused, an interrupted one resumes.
 
-A run is a dict of settings (:data:`DEFAULTS` lists every key and its
+A run is a dict of settings (:data:`run_settings.DEFAULTS` lists every key and its
 default) plus a number of epochs. Its name is readable and ends in a digest of
 the settings that differ from the defaults, so adding a setting later does not
 rename old runs; the number of epochs is not part of it, so a longer run
@@ -34,36 +34,15 @@ import numpy as np
 
 from spectral_lib import data, inputs, training
 from spectral_lib.repro import progress
-from spectral_lib.repro.build import build_model, convolutions, network
+from spectral_lib.repro.build import build_model
 from spectral_lib.repro.export import save_model, with_preprocessing
 from spectral_lib.repro.results import write_json
-from spectral_lib.repro.run_settings import CHOICES, DEFAULTS, name, settings
-from spectral_lib.repro.snapshots import Snapshot, conv_state, save_snapshot, snapshot_path
+from spectral_lib.repro.run_settings import name, settings
+from spectral_lib.repro.snapshots import Snapshot, snapshot_path
 from spectral_lib.repro.store import code_version, load, record_path, run_dir
 from spectral_lib.utils import machine, versions
 
-# The public names of a run, from the modules that hold them (``runs.settings``, ``runs.train``, ...).
-__all__ = [
-    "CHOICES",
-    "DEFAULTS",
-    "Snapshot",
-    "build_model",
-    "code_version",
-    "conv_state",
-    "convolutions",
-    "datasets",
-    "load",
-    "name",
-    "network",
-    "record_path",
-    "run_dir",
-    "save_model",
-    "save_snapshot",
-    "settings",
-    "snapshot_path",
-    "train",
-    "with_preprocessing",
-]
+__all__ = ["datasets", "train"]
 
 
 def datasets(run: dict, data_dir=None) -> dict[str, tuple[np.ndarray, np.ndarray]]:

@@ -46,7 +46,7 @@ import numpy as np
 import optuna
 import sqlalchemy
 
-from spectral_lib.repro import experiment, paper, profiles, results, runs
+from spectral_lib.repro import experiment, paper, profiles, results, run_settings, runs
 from spectral_lib.repro.quiet import quiet
 
 EXPERIMENT = "06_search"
@@ -113,7 +113,7 @@ def hyperparameters(params: dict, config: dict) -> dict:
 def trial_run(params: dict, config: dict) -> dict:
     """The run settings of a trial with searched parameters ``params`` (the rest :func:`fixed`)."""
     p = hyperparameters(params, config)
-    return runs.settings(
+    return run_settings.settings(
         dataset=config["dataset"],
         architecture="spectral_pooling",
         num_layers=p["num_layers"],
@@ -162,7 +162,7 @@ def objective(config: dict, profile: str, data_dir=None):
             else:
                 params[key] = trial.suggest_float(key, dist.low, dist.high, log=dist.log)
         run = trial_run(params, config)
-        trial.set_user_attr("run", runs.name(run))
+        trial.set_user_attr("run", run_settings.name(run))
         record = runs.train(
             run, config["epochs"], EXPERIMENT, profile, data_dir=data_dir, callbacks=[ReportEpochs(trial)]
         )

@@ -24,7 +24,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from spectral_lib.repro import benchmarks, experiment, paper, profiles, progress, runner, runs, search, verdicts
+from spectral_lib.repro import (
+    benchmarks,
+    experiment,
+    paper,
+    profiles,
+    progress,
+    run_settings,
+    runner,
+    search,
+    store,
+    verdicts,
+)
 from spectral_lib.utils import FAST_BF16_FLAGS, cpu_flags
 
 EXPERIMENT = "07_table4b"
@@ -80,7 +91,7 @@ def _run(hyper: dict, config: dict, dataset: str, variant: str, seed: int) -> di
         else {"alpha": None, "beta": None}
     )
     pooling = {"max_pooling": "max", "spectral_half": "spectral_half"}.get(variant, "spectral")
-    return runs.settings(
+    return run_settings.settings(
         dataset=dataset,
         architecture="spectral_pooling",
         num_layers=hyper["num_layers"],
@@ -152,7 +163,7 @@ def collect(profile: str, data_dir=None, train: bool = False) -> list[dict]:
     return [
         {
             **e,
-            "record": runs.load(e["run"], e["epochs"], EXPERIMENT, profile),
+            "record": store.load(e["run"], e["epochs"], EXPERIMENT, profile),
             "partial": progress.load(e["run"], EXPERIMENT, profile),
         }
         for e in entries
@@ -167,7 +178,7 @@ def row(entry: dict) -> dict:
     source = record or entry.get("partial")
     out = {key: entry[key] for key in ("part", "dataset", "variant", "seed", "epochs", "search_trial")}
     out.update(
-        name=runs.name(run),
+        name=run_settings.name(run),
         epochs_planned=entry["epochs"],
         precision=run["precision"],
         status="finished" if record else "in progress" if source else "not started",
@@ -395,7 +406,7 @@ class Table(experiment.Experiment):
             'a 3x3 stride-2 max pooling ("same" padding) where each spectral pooling was, with the same '
             "convolutions, so its maps halve at every stage instead of shrinking by gamma; the equal-size control "
             "pools spectrally, with frequency dropout, to the twin's sizes, ceil(H / 2). The pooling keeps a "
-            f'constant map\'s value (`norm="{runs.DEFAULTS["pooling_norm"]}"`). Precision '
+            f'constant map\'s value (`norm="{run_settings.DEFAULTS["pooling_norm"]}"`). Precision '
             f"`{config['precision']}` (bfloat16 compute, float32 weights), which the precision benchmark checks "
             "against float32.",
         ]
