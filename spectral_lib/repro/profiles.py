@@ -1,4 +1,4 @@
-"""Run profiles of every notebook and where each profile writes its outputs.
+"""The run profiles and where each writes its outputs (each experiment holds its settings under them).
 
 ``smoke`` takes seconds per notebook (tests, nbval); ``cpu`` is the reference
 profile whose outputs are committed (the largest faithful run that fits a few
