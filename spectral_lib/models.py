@@ -14,6 +14,7 @@ import keras
 
 from spectral_lib.fourier import frequency_dropout_schedule
 from spectral_lib.layers import SpectralConv2D, SpectralPooling2D
+from spectral_lib.repro import paper
 
 CONVS = {"spatial": keras.layers.Conv2D, "spectral": SpectralConv2D}
 POOLS = ("max", "avg", "spectral")
@@ -98,9 +99,9 @@ def deep(
 
 def spectral_pooling_net(
     num_layers=3,
-    gamma=0.85,
-    alpha=0.3,
-    beta=0.15,
+    gamma=paper.OPTIMUM["gamma"],
+    alpha=paper.OPTIMUM["alpha"],
+    beta=paper.OPTIMUM["beta"],
     num_classes=10,
     input_shape=(32, 32, 3),
     conv="spatial",

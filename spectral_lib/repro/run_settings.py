@@ -10,6 +10,7 @@ import hashlib
 import json
 
 from spectral_lib import models
+from spectral_lib.repro import paper
 
 DEFAULTS = {
     "dataset": "cifar10",  # cifar10 | cifar100 (fine labels)
@@ -17,9 +18,9 @@ DEFAULTS = {
     "kernel_size": 3,
     # spectral_pooling only: M, gamma, and frequency dropout alpha, beta (None: no frequency dropout)
     "num_layers": 3,
-    "gamma": 0.85,
-    "alpha": 0.3,
-    "beta": 0.15,
+    "gamma": paper.OPTIMUM["gamma"],
+    "alpha": paper.OPTIMUM["alpha"],
+    "beta": paper.OPTIMUM["beta"],
     # spectral_pooling only: spectral (to floor(gamma H)) | max (the matched baseline, alpha = beta = None) |
     # spectral_half (spectral pooling to the baseline's sizes ceil(H / 2)); and the DFT convention of its pooling
     "pooling": "spectral",

@@ -468,7 +468,7 @@ class Search(experiment.Experiment):
             "max_layers": 15,
             "train_images": 45000,
             "validation_images": 5000,
-            "epochs": 150,
+            "epochs": paper.EPOCHS,
             "min_epochs": 10,
             "batch_size": 128,
             "seed": 0,

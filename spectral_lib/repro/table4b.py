@@ -46,7 +46,7 @@ _TABLE_4B = {
     "test_images": 10000,
     "batch_size": 128,
     "precision": "mixed_bfloat16",
-    "epochs": 150,
+    "epochs": paper.EPOCHS,
     "runs": 10,
     "notebook_trains": False,
 }
