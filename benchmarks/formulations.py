@@ -20,9 +20,9 @@ import numpy as np
 import tensorflow as tf
 
 from spectral_lib import fourier, ops
+from spectral_lib.files import write_json
 from spectral_lib.repro import report
 from spectral_lib.repro.profiles import project_root
-from spectral_lib.repro.results import write_json
 from spectral_lib.utils import machine, versions
 
 

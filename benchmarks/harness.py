@@ -18,9 +18,9 @@ import time
 import numpy as np
 
 from spectral_lib import inputs, training
+from spectral_lib.files import write_json
 from spectral_lib.repro import build, run_settings
 from spectral_lib.repro.profiles import project_root
-from spectral_lib.repro.results import write_json
 from spectral_lib.utils import machine, versions
 
 

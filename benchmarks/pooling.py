@@ -31,9 +31,9 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from spectral_lib import models  # noqa: E402
+from spectral_lib.files import write_json  # noqa: E402
 from spectral_lib.repro import benchmarks, report  # noqa: E402
 from spectral_lib.repro.profiles import project_root  # noqa: E402
-from spectral_lib.repro.results import write_json  # noqa: E402
 from spectral_lib.utils import machine, versions  # noqa: E402
 
 VARIANTS = {

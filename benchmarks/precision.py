@@ -28,9 +28,9 @@ import time
 import numpy as np
 
 from spectral_lib import inputs, training
+from spectral_lib.files import read_json, write_json
 from spectral_lib.repro import build, paper, run_settings
 from spectral_lib.repro.profiles import project_root
-from spectral_lib.repro.results import read_json, write_json
 from spectral_lib.utils import cpu_flags, machine, versions
 
 PRECISIONS = ("float32", "mixed_bfloat16")

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from spectral_lib.files import replaced
+
 ENV_VAR = "SPECTRAL_CNN_DATA"
 
 
@@ -139,17 +141,12 @@ def _download(url: str, dest: Path) -> None:
     """Download ``url`` to ``dest`` atomically, with a progress bar."""
     from tqdm.auto import tqdm
 
-    tmp = dest.with_name(dest.name + ".part")
-    try:
-        with urllib.request.urlopen(url, timeout=60) as response, open(tmp, "wb") as out:
-            total = int(response.headers.get("Content-Length") or 0) or None
-            with tqdm(total=total, unit="B", unit_scale=True, desc=dest.name) as bar:
-                for block in iter(lambda: response.read(1 << 20), b""):
-                    out.write(block)
-                    bar.update(len(block))
-        os.replace(tmp, dest)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with replaced(dest) as tmp, urllib.request.urlopen(url, timeout=60) as response, open(tmp, "wb") as out:
+        total = int(response.headers.get("Content-Length") or 0) or None
+        with tqdm(total=total, unit="B", unit_scale=True, desc=dest.name) as bar:
+            for block in iter(lambda: response.read(1 << 20), b""):
+                out.write(block)
+                bar.update(len(block))
 
 
 def _extract(archive: Archive, tarball: Path, root: Path) -> None:

@@ -8,6 +8,7 @@ import sys
 import nbformat
 import pytest
 
+from spectral_lib import files
 from spectral_lib.repro import (
     experiment,
     fig1,
@@ -119,7 +120,7 @@ def test_a_registered_benchmark_is_a_section_of_readme_after_the_experiments(roo
     experiment.register(ToyBenchmark())
     try:
         assert "Speed of the toy" not in report.block()  # not run: no section
-        results.write_json(root / "results" / "benchmark_toy.json", {"images_per_s": 123})
+        files.write_json(root / "results" / "benchmark_toy.json", {"images_per_s": 123})
         block = report.block()
         assert "### Speed of the toy\n\n`python benchmarks/toy.py`: 123 img/s." in block
         assert block.index("### Speed of the toy") > block.index("### Figure 4(b)")

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from spectral_lib.repro import fig5, run_settings, runs
+from spectral_lib.repro import fig5, run_settings, runs, store
 
 
 def test_speedup_in_epochs_and_seconds():
@@ -145,7 +145,7 @@ def test_a_recorded_kernel_gap_is_read_back_not_recomputed(tmp_path, monkeypatch
         lambda run, steps, data_dir=None: {"spectral": [1e-6] * steps, "round_off": [2e-6] * steps},
     )
     first = fig5.recorded_kernel_gap(run, 3, "cpu")
-    path = fig5.kernel_gap_path(run, 3, "cpu")
+    path = store.kernel_gap_path(run, 3, fig5.EXPERIMENT, "cpu")
     assert path.parent == tmp_path / "results" / "runs" / "04_fig5" / "kernel_gap"
 
     def retrained(*args, **kwargs):
@@ -156,5 +156,5 @@ def test_a_recorded_kernel_gap_is_read_back_not_recomputed(tmp_path, monkeypatch
     assert again["gaps"] == first["gaps"] == {"spectral": [1e-6] * 3, "round_off": [2e-6] * 3}
     assert again["machine"] == first["machine"] and again["steps"] == 3
     with pytest.raises(ValueError, match="other settings"):
-        path.rename(fig5.kernel_gap_path(run, 4, "cpu"))
+        path.rename(store.kernel_gap_path(run, 4, fig5.EXPERIMENT, "cpu"))
         fig5.recorded_kernel_gap(run, 4, "cpu")

@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import nbformat  # noqa: E402
 import pytest  # noqa: E402
 
+from spectral_lib import files  # noqa: E402
 from spectral_lib.repro import experiment, figures, pipeline, profiles, results  # noqa: E402
 
 
@@ -38,11 +39,24 @@ def test_only_the_reference_profile_writes_the_committed_folders(root):
 
 def test_results_are_written_atomically(tmp_path):
     path = tmp_path / "r.json"
-    results.write_json(path, {"a": 1})
+    files.write_json(path, {"a": 1})
     with pytest.raises(TypeError):
-        results.write_json(path, {"a": object()})  # fails half-way through serializing
+        files.write_json(path, {"a": object()})  # fails half-way through serializing
     assert json.loads(path.read_text()) == {"a": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
+def test_a_writer_killed_half_way_leaves_the_old_file_whole_and_no_temporary(tmp_path):
+    path = tmp_path / "model.keras"
+    files.write_text(path, "old")
+    with pytest.raises(KeyboardInterrupt), files.replaced(path) as tmp:
+        assert tmp.parent == tmp_path and tmp.suffix == ".keras"  # savers pick their format by suffix
+        tmp.write_text("half")
+        raise KeyboardInterrupt
+    assert path.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["model.keras"]
+    with files.replaced(path) as tmp:
+        tmp.write_text("new")
+    assert path.read_text() == "new" and path.stat().st_mode & 0o777 == 0o644
 
 
 def test_figures_are_png_and_pdf_and_reproducible(root):

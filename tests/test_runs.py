@@ -114,7 +114,7 @@ def test_a_recorded_run_is_reused_and_a_longer_one_continues_it(tiny, monkeypatc
 
 def test_snapshot_holds_the_trained_parameters_and_adam_moments(tiny):
     runs.train(tiny, 1, "99_d", "smoke", snapshot_epochs=(1,))
-    snap = np.load(snapshots.snapshot_path(tiny, 1, "99_d", "smoke"))
+    snap = np.load(store.snapshot_path(tiny, 1, "99_d", "smoke"))
     assert snap["conv0/params"].shape == (9, 3, 96) and snap["conv0/kernel"].shape == (3, 3, 3, 96)
     assert snap["conv1/m"].shape == snap["conv1/params"].shape == snap["conv1/v"].shape == (9, 96, 192)
     assert (snap["conv1/v"] > 0).mean() > 0.5 and np.abs(snap["conv1/m"]).max() > 0
@@ -250,8 +250,6 @@ def test_every_committed_record_comes_from_a_committed_state_and_names_its_machi
 
 def test_code_version_marks_changed_code_but_not_regenerated_outputs(tmp_path, monkeypatch):
     # A record written while the pipeline rewrites results/ and figures/ still comes from committed code.
-    from spectral_lib.repro import store
-
     def git(*args):
         subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
 

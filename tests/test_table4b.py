@@ -10,6 +10,7 @@ import pytest
 
 import spectral_lib  # noqa: F401  (registers the spectral layers for loading)
 from spectral_lib import data, inputs, models, training
+from spectral_lib.files import read_json
 from spectral_lib.repro import (
     export,
     paper,
@@ -22,7 +23,6 @@ from spectral_lib.repro import (
     table4b,
     verdicts,
 )
-from spectral_lib.repro.results import read_json
 
 ROOT = Path(__file__).resolve().parent.parent
 

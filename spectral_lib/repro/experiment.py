@@ -38,6 +38,7 @@ from __future__ import annotations
 import importlib
 from functools import cache
 
+from spectral_lib import files
 from spectral_lib.repro import profiles, verdicts
 
 
@@ -62,10 +63,8 @@ class Benchmark(Section):
     script: str = ""  # the command that writes it, e.g. ``benchmarks/pooling.py``
 
     def load(self) -> dict | None:
-        from spectral_lib.repro import results
-
         path = profiles.project_root() / "results" / f"{self.name}.json"
-        return results.read_json(path) if path.exists() else None
+        return files.read_json(path) if path.exists() else None
 
 
 class Experiment(Section):

@@ -7,6 +7,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from spectral_lib.files import replaced
+
 
 def with_preprocessing(model: keras.Model, mean, std) -> keras.Model:
     """``model`` behind its input standardization ``(x - mean) / std``: a model of raw images
@@ -20,8 +22,6 @@ def with_preprocessing(model: keras.Model, mean, std) -> keras.Model:
 
 def save_model(model: keras.Model, path: Path) -> Path:
     """``model.save(path)``, written atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp.keras")
-    model.save(tmp)
-    tmp.replace(path)
+    with replaced(path) as tmp:
+        model.save(tmp)
     return path

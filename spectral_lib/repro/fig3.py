@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from spectral_lib.repro import experiment, fig5, paper, profiles, run_settings, snapshots, verdicts
+from spectral_lib.repro import experiment, fig5, paper, profiles, run_settings, store, verdicts
 
 SHARE = 0.9  # the concentration's share of the total
 
@@ -53,7 +53,7 @@ def layers(state: dict) -> list[str]:
 def concentrations(trained: dict, initial: dict) -> dict:
     """Per arm and convolution, the :func:`concentration` (:data:`SHARE`) of the parameters' energy at
     initialization and after training, of Adam's ``|m|`` and of its ``v``; ``trained`` and ``initial``:
-    each arm's saved state (:func:`snapshots.snapshot_path`, :func:`snapshots.conv_state`)."""
+    each arm's saved state (:func:`store.snapshot_path`, :func:`snapshots.conv_state`)."""
 
     def measures(t, start, layer):
         return {
@@ -105,7 +105,7 @@ class Figure3(experiment.Experiment):
         absent = [
             arm
             for arm, e in pair(profile).items()
-            if not snapshots.snapshot_path(e["run"], epoch, fig5.EXPERIMENT, profile).exists()
+            if not store.snapshot_path(e["run"], epoch, fig5.EXPERIMENT, profile).exists()
         ]
         if not absent:
             return None

@@ -29,8 +29,8 @@ import statistics
 import numpy as np
 
 from spectral_lib import inputs
+from spectral_lib.files import read_json, write_json
 from spectral_lib.repro import build, experiment, paper, profiles, run_settings, runner, runs, store, verdicts
-from spectral_lib.repro.results import read_json, write_json
 from spectral_lib.utils import machine, versions
 
 ARCHITECTURES = {"generic": "Generic", "deep": "Deep", "spectral_pooling": "Sp. Pooling"}
@@ -283,22 +283,13 @@ def kernel_gap(run: dict, steps: int, data_dir=None) -> dict[str, list[float]]:
     return gaps
 
 
-def kernel_gap_path(run: dict, steps: int, profile: str):
-    """Where :func:`recorded_kernel_gap` keeps the gaps of ``run``: ``results/runs/04_fig5/kernel_gap/`` of
-    the profile's output root (committed for the reference profile), beside the run records."""
-    return (
-        store.record_path(run, EXPERIMENT, profile).parent
-        / "kernel_gap"
-        / f"{run_settings.name(run)}-{steps}steps.json"
-    )
-
-
 def recorded_kernel_gap(run: dict, steps: int, profile: str, data_dir=None) -> dict:
     """:func:`kernel_gap` as a record (``settings``, ``steps``, ``gaps``, ``machine``, ``versions``,
     ``code_version``), written on first use and read back after: the gaps are float32 round-off, which
     differs from one CPU to another, so executing the notebook again elsewhere reproduces the committed
-    numbers instead of that CPU's."""
-    path = kernel_gap_path(run, steps, profile)
+    numbers instead of that CPU's. It lives at :func:`store.kernel_gap_path` (committed for the reference
+    profile)."""
+    path = store.kernel_gap_path(run, steps, EXPERIMENT, profile)
     if path.exists():
         record = read_json(path)
         if run_settings.settings(**record["settings"]) != run or record["steps"] != steps:

@@ -32,9 +32,9 @@ from pathlib import Path
 
 import nbformat
 
+from spectral_lib.files import read_json, write_json
 from spectral_lib.repro import experiment, profiles, report, runner
 from spectral_lib.repro.quiet import quiet
-from spectral_lib.repro.results import read_json, write_json
 from spectral_lib.utils import machine
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}

@@ -21,13 +21,9 @@ from pathlib import Path
 import keras
 
 from spectral_lib import training
-from spectral_lib.repro.results import read_json, write_json
-from spectral_lib.repro.store import code_version, record_path
+from spectral_lib.files import read_json, write_json
+from spectral_lib.repro.store import code_version, progress_path, segments_path
 from spectral_lib.utils import machine
-
-
-def progress_path(run: dict, experiment: str, profile: str) -> Path:
-    return record_path(run, experiment, profile).with_suffix(".progress.json")
 
 
 def history(run_dir: Path, evaluated: str) -> dict[str, list[float]]:
@@ -51,7 +47,7 @@ def begin(run: dict, run_dir: Path, first_epoch: int, experiment: str, profile: 
     Without a checkpoint (``first_epoch`` 0) but with a committed progress file of a run that got further,
     the earlier segments are kept, marked lost, and the new one is ``"restarted"``.
     """
-    path = Path(run_dir) / "segments.json"
+    path = segments_path(run_dir)
     segments = read_json(path)["segments"] if path.exists() and first_epoch else []
     committed = progress_path(run, experiment, profile)
     start = "resumed" if first_epoch else "fresh"
@@ -88,7 +84,7 @@ def summary(h: dict, run: dict) -> dict:
 
 class Progress(keras.callbacks.Callback):
     """After every epoch: the current segment's last epoch in ``segments.json`` and, with ``report``, the
-    run's progress file (:func:`progress_path`), both written atomically."""
+    run's progress file (:func:`store.progress_path`), both written atomically."""
 
     def __init__(
         self,
@@ -107,7 +103,7 @@ class Progress(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.segments[-1]["last_epoch"] = epoch + 1
-        write_json(self.run_dir / "segments.json", {"segments": self.segments})
+        write_json(segments_path(self.run_dir), {"segments": self.segments})
         if not self.report:
             return
         h = history(self.run_dir, self.evaluated)

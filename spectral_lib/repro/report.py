@@ -14,7 +14,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from spectral_lib.repro import experiment, profiles, results
+from spectral_lib import files
+from spectral_lib.repro import experiment, profiles
 from spectral_lib.repro.benchmarks import minutes
 from spectral_lib.repro.profiles import REFERENCE, project_root
 
@@ -40,7 +41,7 @@ def _claims(recorded: dict) -> list[str]:
             lines += exp.readme_items(summary)
     path = project_root() / "results" / f"pipeline_{REFERENCE}.json"
     if path.exists():
-        timings = results.read_json(path)
+        timings = files.read_json(path)
         times = ", ".join(f"`{name}` {minutes(s)}" for name, s in timings["notebooks"].items())
         lines += [
             "",
@@ -109,7 +110,7 @@ def update_readme(path: Path | None = None) -> None:
         if not current:
             raise SystemExit(f"{path} has no markers {start!r} ... {end!r}")
         text = text.replace(current, build())
-    path.write_text(text)
+    files.write_text(path, text)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Results files: typed records with a schema version, checked on write and on read, written atomically.
+"""Results files: typed records with a schema version, checked on write and on read.
 
 ``results/<name>.json`` holds one :class:`Record`: which experiment wrote it (``experiment``), the
 version of that experiment's schema (``schema_version``), the profile, the machine that executed the
@@ -12,36 +12,13 @@ from __future__ import annotations
 import collections.abc
 import dataclasses
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from spectral_lib.files import read_json, write_json
 from spectral_lib.repro.profiles import output_root, relative
 from spectral_lib.utils import machine, versions
 
 _META = ("experiment", "schema_version", "profile", "machine", "versions")
-
-
-def write_json(path: str | os.PathLike, payload: dict) -> Path:
-    """Write ``payload`` as indented JSON to ``path`` via a temporary file and rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(payload, f, indent=2, sort_keys=False)
-            f.write("\n")
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def read_json(path: str | os.PathLike) -> dict:
-    with open(path) as f:
-        return json.load(f)
 
 
 @dataclasses.dataclass(frozen=True)

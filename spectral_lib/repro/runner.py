@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import argparse
 
-from spectral_lib.repro import profiles, run_settings, runs, snapshots, store
+from spectral_lib.repro import profiles, run_settings, runs, store
 from spectral_lib.repro.quiet import quiet
 
 
 def _complete(entry: dict, name: str, profile: str) -> bool:
     record = store.load(entry["run"], entry["epochs"], name, profile)
     snapshotted = all(
-        snapshots.snapshot_path(entry["run"], e, name, profile).exists() for e in entry.get("snapshot_epochs", ())
+        store.snapshot_path(entry["run"], e, name, profile).exists() for e in entry.get("snapshot_epochs", ())
     )
     export = entry.get("export")
     return record is not None and snapshotted and (export is None or export.exists())

@@ -33,13 +33,13 @@ from pathlib import Path
 import numpy as np
 
 from spectral_lib import data, inputs, training
+from spectral_lib.files import write_json
 from spectral_lib.repro import progress
 from spectral_lib.repro.build import build_model
 from spectral_lib.repro.export import save_model, with_preprocessing
-from spectral_lib.repro.results import write_json
 from spectral_lib.repro.run_settings import name, settings
-from spectral_lib.repro.snapshots import Snapshot, snapshot_path
-from spectral_lib.repro.store import code_version, load, record_path, run_dir
+from spectral_lib.repro.snapshots import Snapshot
+from spectral_lib.repro.store import code_version, load, progress_path, record_path, run_dir, snapshot_path
 from spectral_lib.utils import machine, versions
 
 __all__ = ["datasets", "train"]
@@ -157,5 +157,5 @@ def train(
         )
         record["final_test"] = {"loss": loss, "error": 1 - accuracy}
     write_json(record_path(run, experiment, profile), record)
-    progress.progress_path(run, experiment, profile).unlink(missing_ok=True)
+    progress_path(run, experiment, profile).unlink(missing_ok=True)
     return load(run, epochs, experiment, profile)

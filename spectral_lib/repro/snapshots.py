@@ -7,8 +7,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from spectral_lib.files import replaced
 from spectral_lib.repro.build import convolutions
-from spectral_lib.repro.store import record_path
 
 
 class Snapshot(keras.callbacks.Callback):
@@ -43,12 +43,6 @@ def conv_state(model: keras.Model) -> dict[str, np.ndarray]:
 
 def save_snapshot(model: keras.Model, path: Path) -> Path:
     """:func:`conv_state` of ``model`` as a compressed ``.npz``, written atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.npz")
-    np.savez_compressed(tmp, **conv_state(model))
-    tmp.replace(path)
+    with replaced(path) as tmp:
+        np.savez_compressed(tmp, **conv_state(model))
     return path
-
-
-def snapshot_path(run: dict, epoch: int, experiment: str, profile: str) -> Path:
-    return record_path(run, experiment, profile).with_suffix(f".epoch{epoch}.npz")

@@ -1,9 +1,16 @@
-"""Where a run's record and checkpoint live, reading a record back, and the code version it records.
+"""Where every kind of a run's files lives, reading a record back, and the code version it records.
 
-- ``runs/<profile>/<experiment>/<name>/`` (not committed; ``$SPECTRAL_CNN_RUNS`` moves ``runs/``
-  elsewhere): the checkpoint of :func:`training.fit`;
-- ``<output root>/results/runs/<experiment>/<name>.json`` (committed for the reference profile):
-  the record of a finished run.
+Not committed (``$SPECTRAL_CNN_RUNS`` moves ``runs/`` elsewhere):
+
+- ``runs/<profile>/<experiment>/<name>/``: the checkpoint of :func:`training.fit` (:func:`run_dir`)
+  and ``segments.json``, the stretches it was trained in (:func:`segments_path`).
+
+Under ``<output root>/results/runs/<experiment>/`` (committed for the reference profile):
+
+- ``<name>.json``: the record of a finished run (:func:`record_path`);
+- ``<name>.progress.json``: how far an unfinished one has got (:func:`progress_path`);
+- ``<name>.epoch<E>.npz``: a snapshot of its convolutions and Adam moments (:func:`snapshot_path`);
+- ``kernel_gap/<name>-<S>steps.json``: the kernel gaps of Figure 5's controls (:func:`kernel_gap_path`).
 """
 
 from __future__ import annotations
@@ -12,8 +19,8 @@ import functools
 import subprocess
 from pathlib import Path
 
+from spectral_lib.files import read_json
 from spectral_lib.repro import profiles
-from spectral_lib.repro.results import read_json
 from spectral_lib.repro.run_settings import name, settings
 
 
@@ -21,9 +28,25 @@ def record_path(run: dict, experiment: str, profile: str) -> Path:
     return profiles.output_root(profile) / "results" / "runs" / experiment / f"{name(run)}.json"
 
 
+def progress_path(run: dict, experiment: str, profile: str) -> Path:
+    return record_path(run, experiment, profile).with_suffix(".progress.json")
+
+
+def snapshot_path(run: dict, epoch: int, experiment: str, profile: str) -> Path:
+    return record_path(run, experiment, profile).with_suffix(f".epoch{epoch}.npz")
+
+
+def kernel_gap_path(run: dict, steps: int, experiment: str, profile: str) -> Path:
+    return record_path(run, experiment, profile).parent / "kernel_gap" / f"{name(run)}-{steps}steps.json"
+
+
 def run_dir(run: dict, experiment: str, profile: str) -> Path:
     """The run's checkpoint folder: ``<runs root>/<profile>/<experiment>/<name>`` (:func:`profiles.runs_root`)."""
     return profiles.runs_root() / profile / experiment / name(run)
+
+
+def segments_path(run_dir: Path) -> Path:
+    return Path(run_dir) / "segments.json"
 
 
 def load(run: dict, epochs: int, experiment: str, profile: str) -> dict | None:
