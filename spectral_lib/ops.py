@@ -39,8 +39,9 @@ def apply_separable(x, a_h, a_w, data_format: str = "channels_last"):
     ``a_h``: ``(H, M)``; ``a_w``: ``(W, N)``. Returns ``(B, H, W, C)`` or
     ``(B, C, H, W)``. For ``channels_last`` both products are batched matrix
     products on free reshapes, ``(H, M) @ (B, M, N*C)`` then
-    ``(W, N) @ (B*H, N, C)``, with no transpose of the activations: the
-    fastest formulation on CPU of those timed by ``benchmarks/formulations.py``.
+    ``(W, N) @ (B*H, N, C)``, with no transpose of the activations: of the
+    formulations ``benchmarks/formulations.py`` times on CPU, the fastest without XLA in most shapes
+    (README counts them).
     """
     x = keras.ops.convert_to_tensor(x)
     _check_float("x", x)

@@ -10,6 +10,7 @@ import pytest
 
 from spectral_lib import files
 from spectral_lib.repro import (
+    benchmarks,
     experiment,
     fig1,
     fig3,
@@ -126,6 +127,18 @@ def test_a_registered_benchmark_is_a_section_of_readme_after_the_experiments(roo
         assert block.index("### Speed of the toy") > block.index("### Figure 4(b)")
     finally:
         experiment.unregister(ToyBenchmark.name)
+
+
+def test_the_formulations_section_names_the_fastest_of_each_shape_by_its_own_numbers():
+    rows = [
+        {"jit_compile": False, "ratio_to_max_pool": {"fft": 1.0, "library": 0.9}},
+        {"jit_compile": False, "ratio_to_max_pool": {"fft": 0.8, "library": 0.9}},
+        {"jit_compile": True, "ratio_to_max_pool": {"fft": 0.2, "library": 0.1}},
+    ]
+    assert benchmarks.fastest(rows) == (
+        "Fastest by this table: without XLA library in 1, fft in 1 of the 2 shapes; "
+        "with XLA library in 1 of the 1 shapes."
+    )
 
 
 def test_the_registry_imports_only_the_modules_it_lists():

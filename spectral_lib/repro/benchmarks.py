@@ -120,7 +120,18 @@ class Formulations(experiment.Benchmark):
             lines.append(
                 f"| {row['shape']} | {'on' if row['jit_compile'] else 'off'} | {row['max_pool_ms']:.1f} | {ratios} |"
             )
-        return lines
+        return [*lines, "", fastest(bench["rows"])]
+
+
+def fastest(rows: list[dict]) -> str:
+    """Which formulation is fastest in how many of the timed shapes, without XLA and with it."""
+    parts = []
+    for jit in (False, True):
+        timed = [row["ratio_to_max_pool"] for row in rows if row["jit_compile"] == jit]
+        winners = [min(ratios, key=ratios.get) for ratios in timed]
+        counts = ", ".join(f"{name} in {winners.count(name)}" for name in dict.fromkeys(winners))
+        parts.append(f"{'with' if jit else 'without'} XLA {counts} of the {len(timed)} shapes")
+    return f"Fastest by this table: {'; '.join(parts)}."
 
 
 class Precision(experiment.Benchmark):
