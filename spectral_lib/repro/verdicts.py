@@ -83,11 +83,11 @@ def _mean_and_noise(errors: list[float], n: int, spread: float | None) -> tuple[
     return sum(errors) / k, math.sqrt(binomial + (spread or 0.0) ** 2 / k)
 
 
-def _spread_text(spread: tuple[float, int] | None) -> str:
+def spread_text(spread: tuple[float, int] | None) -> str:
     return (
         "no seed spread measured yet"
         if spread is None
-        else f"seed spread {100 * spread[0]:.2f} points ({spread[1]} degrees of freedom)"
+        else f"seed spread {100 * spread[0]:.2f} points ({spread[1]} degree{'s' * (spread[1] > 1)} of freedom)"
     )
 
 
@@ -106,7 +106,7 @@ def lower_error(
     evidence = (
         f"{100 * mo:.2f} % ({len(ours)} seed{'s' * (len(ours) > 1)}) vs {100 * mt:.2f} % ({len(theirs)} "
         f"seed{'s' * (len(theirs) > 1)}): difference {100 * gap:+.2f} +- {100 * se:.2f} points, binomial "
-        f"errors on {n} test images and {_spread_text(spread)}"
+        f"errors on {n} test images and {spread_text(spread)}"
     )
     if spread is None and min(len(ours), len(theirs)) == 1:
         return Verdict(claim, INCONCLUSIVE, f"one seed and {evidence}")
@@ -127,7 +127,7 @@ def at_most_target(claim: str, errors: list[float], target: float, n: int, sprea
     evidence = (
         f"{100 * mean:.2f} % ({len(errors)} seed{'s' * (len(errors) > 1)}) against {100 * target:.2f} %: "
         f"{100 * gap:+.2f} +- {100 * se:.2f} points, binomial errors on {n} test images and "
-        f"{_spread_text(spread)}"
+        f"{spread_text(spread)}"
     )
     if spread is None and len(errors) == 1:
         return Verdict(claim, INCONCLUSIVE, f"one seed and {evidence}")
