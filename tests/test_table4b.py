@@ -191,6 +191,17 @@ def test_a_single_headline_seed_is_judged_against_the_seed_spread_of_the_cheaper
     assert _by_claim(wide)["twin"].verdict == verdicts.INCONCLUSIVE  # a spread of 7 points swamps the gap
 
 
+def test_the_shortfall_names_the_gap_to_the_paper_and_where_the_curve_stopped_improving():
+    assert table4b.shortfall([_row("spectral_pooling", None, status="in progress", epochs=57)]) is None
+    head = _row("spectral_pooling", 0.1163)
+    validation = [0.5] * 104 + [0.11] + [0.114] * 45  # best at epoch 105, 5 after the drop at 100
+    head["curve"] = {"train_error": [0.007] * 150, "validation_error": validation}
+    text = table4b.shortfall([_row("max_pooling", 0.157), head])
+    assert "11.63 % (1 seed) is 3.03 points above the paper's 8.6 %" in text
+    assert "ends at 0.7 % against a validation error of 11.4 %" in text
+    assert "(11.0 %) came at epoch 105, 5 epochs after the first learning-rate drop (epoch 100)" in text
+
+
 def test_lower_error_and_at_most_target_on_hand_computed_cases():
     se = verdicts.standard_error(0.1, 10000)  # 0.003
     assert verdicts.difference_se(0.1, 0.1, 10000) == pytest.approx(se * 2**0.5)  # in quadrature, not summed
