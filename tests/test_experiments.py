@@ -141,6 +141,21 @@ def test_the_formulations_section_names_the_fastest_of_each_shape_by_its_own_num
     )
 
 
+def test_notebook_times_name_the_machine_commit_and_load_of_each_notebook():
+    on = {"machine": "cpu A", "commit": "abc1234", "load": 2.1}
+    text = report.executed(
+        {
+            "01_x": {"seconds": 10.0, **on},
+            "02_y": {"seconds": 90.0, **on, "machine": "cpu B", "load": 0.0},
+            "03_z": {"seconds": 5.0, **on},
+        }
+    )
+    assert (
+        "on cpu A at abc1234: `01_x` 10 s (load 2.1), `03_z` 5 s (load 2.1); "
+        "on cpu B at abc1234: `02_y` 1.5 min (load 0)" in text
+    )
+
+
 def test_the_registry_imports_only_the_modules_it_lists():
     code = (
         "import sys\nfrom spectral_lib.repro import experiment\nexperiment.sections()\n"

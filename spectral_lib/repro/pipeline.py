@@ -35,6 +35,7 @@ import nbformat
 from spectral_lib.files import read_json, write_json
 from spectral_lib.repro import experiment, profiles, report, runner
 from spectral_lib.repro.quiet import quiet
+from spectral_lib.repro.store import code_version
 from spectral_lib.utils import machine
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
@@ -163,6 +164,7 @@ def run(profile: str, only=None, params=(), refresh_sources=False, train=False) 
         if train and exp.plan(profile):
             runner.train_plan(exp, profile, exp.plan(profile), verbose=2)  # before the notebook, which reuses it
         parameters = _parameters(list(params), notebook)
+        load = os.getloadavg()[0]  # before the notebook starts: what else was running on the cores
         log = profiles.project_root() / "runs" / "logs" / profile / f"{notebook.stem}.stderr.log"
         if refresh_sources:
             with tempfile.TemporaryDirectory() as tmp:
@@ -175,8 +177,13 @@ def run(profile: str, only=None, params=(), refresh_sources=False, train=False) 
             nbformat.write(clean(nbformat.read(executed, as_version=4)), executed)
         print(f"    done in {seconds:.0f} s", flush=True)
         if not refresh_sources:
-            timings["notebooks"][notebook.stem] = round(seconds, 1)
-            write_json(timings_path, {**timings, "profile": profile, "machine": machine()})
+            timings["notebooks"][notebook.stem] = {
+                "seconds": round(seconds, 1),
+                "machine": machine(),
+                "commit": code_version(),
+                "load": round(load, 1),
+            }
+            write_json(timings_path, {**timings, "profile": profile})
     if profile == profiles.REFERENCE and not refresh_sources:
         report.update_readme()
         print("README.md results section rewritten from results/")

@@ -42,13 +42,24 @@ def _claims(recorded: dict) -> list[str]:
     path = project_root() / "results" / f"pipeline_{REFERENCE}.json"
     if path.exists():
         timings = files.read_json(path)
-        times = ", ".join(f"`{name}` {minutes(s)}" for name, s in timings["notebooks"].items())
-        lines += [
-            "",
-            f"Profile `{timings['profile']}`; time to execute each notebook from its recorded runs on "
-            f"{timings['machine']}: {times}. The machines that trained the runs are named in each section.",
-        ]
+        lines += ["", f"Profile `{timings['profile']}`: {executed(timings['notebooks'])}"]
     return lines
+
+
+def executed(notebooks: dict[str, dict]) -> str:
+    """The time to execute each notebook from its recorded runs, grouped by the machine and commit that
+    executed it, with the 1-minute load average before it started (a load near the core count means the
+    cores were shared, e.g. with training, and the times are longer than on idle cores)."""
+    groups: dict[tuple, list[str]] = {}
+    for name, t in notebooks.items():
+        groups.setdefault((t["machine"], t["commit"]), []).append(
+            f"`{name}` {minutes(t['seconds'])} (load {t['load']:g})"
+        )
+    parts = [f"on {machine} at {commit}: {', '.join(times)}" for (machine, commit), times in groups.items()]
+    return (
+        f"time to execute each notebook from its recorded runs, with the 1-minute load average before it "
+        f"started, {'; '.join(parts)}. The machines that trained the runs are named in each section."
+    )
 
 
 def _figures() -> list[str]:

@@ -2,7 +2,8 @@
 
 ``results/<name>.json`` holds one :class:`Record`: which experiment wrote it (``experiment``), the
 version of that experiment's schema (``schema_version``), the profile, the machine that executed the
-notebook and the library versions, and the experiment's summary, whose top-level keys and types are
+notebook, the library versions and the commit of the code (``commit``, :func:`store.code_version`; ``None``
+in a file written before results files named it), and the experiment's summary, whose top-level keys and types are
 the experiment's ``fields`` (:mod:`spectral_lib.repro.experiment`). A file of another schema version,
 or whose summary lacks a field or has one of the wrong type, is refused with what to re-run.
 """
@@ -16,9 +17,10 @@ from pathlib import Path
 
 from spectral_lib.files import read_json, write_json
 from spectral_lib.repro.profiles import output_root, relative
+from spectral_lib.repro.store import code_version
 from spectral_lib.utils import machine, versions
 
-_META = ("experiment", "schema_version", "profile", "machine", "versions")
+_META = ("experiment", "schema_version", "profile", "machine", "versions", "commit")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,6 +33,7 @@ class Record(collections.abc.Mapping):
     profile: str
     machine: str
     versions: dict
+    commit: str | None
     summary: dict
 
     def __getitem__(self, key):
@@ -76,12 +79,12 @@ def path(name: str, profile: str) -> Path:
 
 def save(name: str, profile: str, summary: dict) -> Path:
     """Check ``summary`` against the experiment ``name``'s schema and write it as a :class:`Record`
-    (with the profile, this machine and the versions) to ``results/<name>.json`` of the profile."""
+    (with the profile, this machine, the versions and the commit) to ``results/<name>.json`` of the profile."""
     from spectral_lib.repro import experiment
 
     exp = experiment.get(name)
     check(exp, summary, f"results.save({name!r})")
-    record = Record(name, exp.schema, profile, machine(), versions(), json.loads(json.dumps(summary)))
+    record = Record(name, exp.schema, profile, machine(), versions(), code_version(), json.loads(json.dumps(summary)))
     return write_json(path(name, profile), record.to_json())
 
 
@@ -99,6 +102,11 @@ def load(name: str, profile: str) -> Record | None:
             f"{relative(where)} is of experiment {payload.get('experiment')!r} schema "
             f"{payload.get('schema_version')!r}; this code reads {name!r} schema {exp.schema}: delete "
             f"it and execute notebook {exp.notebook} again (`make figures ONLY={name[:2]}`)."
+        )
+    if missing := [k for k in _META if k not in payload]:
+        raise ValueError(
+            f"{relative(where)} lacks {missing}: delete it and execute notebook {exp.notebook} again "
+            f"(`make figures ONLY={name[:2]}`)."
         )
     summary = {k: v for k, v in payload.items() if k not in _META}
     check(exp, summary, relative(where))
