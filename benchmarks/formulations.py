@@ -23,6 +23,7 @@ from spectral_lib import fourier, ops
 from spectral_lib.files import write_json
 from spectral_lib.repro import report
 from spectral_lib.repro.profiles import project_root
+from spectral_lib.repro.store import code_version
 from spectral_lib.utils import machine, versions
 
 
@@ -136,6 +137,7 @@ def main() -> None:
             project_root() / "results" / "benchmark_formulations.json",
             {
                 "machine": machine(),
+                "commit": code_version(),
                 "versions": versions(),
                 "reps": args.reps,
                 "seconds": round(time.perf_counter() - start),

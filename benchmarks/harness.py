@@ -21,6 +21,7 @@ from spectral_lib import inputs, training
 from spectral_lib.files import write_json
 from spectral_lib.repro import build, run_settings
 from spectral_lib.repro.profiles import project_root
+from spectral_lib.repro.store import code_version
 from spectral_lib.utils import machine, versions
 
 
@@ -82,6 +83,7 @@ def main(argv=None) -> None:
         project_root() / "results" / "benchmark_harness.json",
         {
             "machine": machine(),
+            "commit": code_version(),
             "versions": versions(),
             "steps": args.steps,
             "reps": args.reps,

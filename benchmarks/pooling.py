@@ -34,6 +34,7 @@ from spectral_lib import models  # noqa: E402
 from spectral_lib.files import write_json  # noqa: E402
 from spectral_lib.repro import benchmarks, report  # noqa: E402
 from spectral_lib.repro.profiles import project_root  # noqa: E402
+from spectral_lib.repro.store import code_version  # noqa: E402
 from spectral_lib.utils import machine, versions  # noqa: E402
 
 VARIANTS = {
@@ -139,7 +140,13 @@ def main() -> None:
     if not args.no_save:
         write_json(
             project_root() / "results" / "benchmark_pooling.json",
-            {"machine": machine(), "versions": versions(), "seconds": round(time.perf_counter() - start), "runs": runs},
+            {
+                "machine": machine(),
+                "commit": code_version(),
+                "versions": versions(),
+                "seconds": round(time.perf_counter() - start),
+                "runs": runs,
+            },
         )
         report.update_readme()
 

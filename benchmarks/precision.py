@@ -31,6 +31,7 @@ from spectral_lib import inputs, training
 from spectral_lib.files import read_json, write_json
 from spectral_lib.repro import build, paper, run_settings
 from spectral_lib.repro.profiles import project_root
+from spectral_lib.repro.store import code_version
 from spectral_lib.utils import cpu_flags, machine, versions
 
 PRECISIONS = ("float32", "mixed_bfloat16")
@@ -153,6 +154,7 @@ def main(argv=None) -> None:
     )
     entry = {
         "machine": machine(),
+        "commit": code_version(),
         "cpu_flags": cpu_flags(),
         "versions": versions(),
         "steps": args.steps,

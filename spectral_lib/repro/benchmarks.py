@@ -11,6 +11,12 @@ def minutes(seconds: float) -> str:
     return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.0f} s"
 
 
+def where(bench: dict) -> str:
+    """The machine a benchmark ran on and the commit it ran at (files written before they named it: the
+    machine alone)."""
+    return bench["machine"] + (f" at {bench['commit']}" if bench.get("commit") else "")
+
+
 def _span(values) -> str:
     low, high = min(values), max(values)
     return f"{low:.2f}x" if f"{low:.2f}" == f"{high:.2f}" else f"{low:.2f}-{high:.2f}x"
@@ -41,7 +47,7 @@ class Pooling(experiment.Benchmark):
         if bench is None:
             return []
         lines = [
-            f"Measured by `python {self.script}` ({minutes(bench['seconds'])}) on {bench['machine']} "
+            f"Measured by `python {self.script}` ({minutes(bench['seconds'])}) on {where(bench)} "
             f"(TensorFlow {bench['versions']['tensorflow']}); Generic network, 3x3 filters, Adam; ratios to the "
             f"max-pooling network of the same run, median of {bench['runs'][0]['reps']} interleaved repetitions.",
             "",
@@ -89,7 +95,7 @@ class Harness(experiment.Benchmark):
         )
         low = min(r["ratio"] for r in bench["rows"])
         return [
-            f"Measured by `python {self.script}` ({minutes(bench['seconds'])}) on {bench['machine']}: training "
+            f"Measured by `python {self.script}` ({minutes(bench['seconds'])}) on {where(bench)}: training "
             "throughput of the experiment harness (seeded `tf.data` batches with flips and translations, `model.fit` "
             "with checkpoints and history) against a bare `train_on_batch` loop on prepared batches without "
             f"augmentation, same network, batch 128, median of {bench['reps']} interleaved repetitions: {rows}. "
@@ -107,7 +113,7 @@ class Formulations(experiment.Benchmark):
             return []
         names = list(bench["rows"][0]["ratio_to_max_pool"])
         lines = [
-            f"Measured by `python {self.script}` ({minutes(bench['seconds'])}) on {bench['machine']}: "
+            f"Measured by `python {self.script}` ({minutes(bench['seconds'])}) on {where(bench)}: "
             "forward plus backward of the pooling alone, time as a ratio to `tf.nn.max_pool2d` (3x3, stride 2) "
             f"in the same run, median of {bench['reps']} interleaved repetitions; every formulation computes the "
             "same operator (checked before timing).",
@@ -162,7 +168,7 @@ class Precision(experiment.Benchmark):
             )
         )
         lines = [
-            f"`python {self.script}` on {bench['machine']} ({flags}): `train_on_batch` throughput, batch "
+            f"`python {self.script}` on {where(bench)} ({flags}): `train_on_batch` throughput, batch "
             f"{bench['batch_size']}, {bench['steps']} timed steps each, both precisions in the same run; bf16 / fp32 "
             f"from {min(ratios):.2f} to {max(ratios):.2f}.{load}",
             "",
