@@ -30,7 +30,7 @@ class Toy(experiment.Experiment):
     notebook = "99_toy_experiment"
     title = "Toy: a number above one half"
     paper_item = "Toy figure"
-    fields = {"value": float, "seeds": list}
+    fields = {"value": float, "seeds": list[float]}
     profiles = {"smoke": {"value": 0.25}, "cpu": {"value": 0.75}, "paper": {"value": 0.75}}
 
     def __init__(self, missing=None):
@@ -195,10 +195,12 @@ def test_results_are_checked_against_the_schema_on_write_and_on_read(root):
     experiment.register(Toy())
     with pytest.raises(ValueError, match=r"missing \['seeds'\], unexpected \['seed'\]"):
         results.save(Toy.name, "smoke", {"value": 0.5, "seed": [1]})
-    with pytest.raises(TypeError, match="field 'value' .* must be float or int, got str"):
+    with pytest.raises(TypeError, match=r"results.save\('99_toy'\): value must be float or int, got str"):
         results.save(Toy.name, "smoke", {"value": "0.5", "seeds": []})
-    with pytest.raises(TypeError, match="field 'seeds' .* must be list, got bool"):
+    with pytest.raises(TypeError, match=r": seeds must be list\[float\], got bool"):
         results.save(Toy.name, "smoke", {"value": 0.5, "seeds": True})
+    with pytest.raises(TypeError, match=r": seeds\[1\] must be float or int, got str"):  # checked inside, too
+        results.save(Toy.name, "smoke", {"value": 0.5, "seeds": [0.5, "0.6"]})
     path = results.save(Toy.name, "smoke", {"value": 1, "seeds": [0.6]})  # an int is a float
     record = results.load(Toy.name, "smoke")
     assert (record["value"], record["profile"], record.schema_version, record["experiment"]) == (
@@ -212,6 +214,13 @@ def test_results_are_checked_against_the_schema_on_write_and_on_read(root):
     path.write_text(json.dumps(renamed))
     with pytest.raises(ValueError, match=r"missing \['seeds'\], unexpected \['seed_values'\]"):
         results.load(Toy.name, "smoke")
+    path.write_text(json.dumps({**payload, "seeds": [0.6, None]}))
+    with pytest.raises(TypeError, match=r"seeds\[1\] must be float or int, got NoneType"):
+        results.load(Toy.name, "smoke")
+    path.write_text(json.dumps({k: v for k, v in payload.items() if k != "commit"}))
+    with pytest.raises(ValueError, match=r"lacks \['commit'\]: .*\(`make figures PROFILE=smoke ONLY=99`\)"):
+        results.load(Toy.name, "smoke")
+    assert payload["commit"]  # the commit of this checkout
     path.write_text(json.dumps({**payload, "schema_version": 0}))
     with pytest.raises(
         ValueError, match="schema 0; this code reads '99_toy' schema 1: delete it and execute notebook 99_toy"

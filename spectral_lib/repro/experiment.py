@@ -8,9 +8,10 @@ one results file ``results/<name>.json`` and the runs it trains. A subclass of :
   ``requires``: the experiments whose outputs it reads, through their modules' functions (never their
   settings), and ``snapshots(profile)``: the epochs after which it reads their runs' state (saved by
   their plans);
-- ``schema`` and ``fields``: the version and the top-level keys and types of its results summary,
-  which :func:`results.save` checks on write and :func:`results.load` on read (a renamed key fails
-  there, not after a full reference run);
+- ``schema`` and ``fields``: the version and the keys of its results summary with their type hints,
+  checked all the way down (:mod:`schema`: ``list[float]``, ``dict[str, Row]`` with ``Row`` a
+  ``TypedDict``) by :func:`results.save` on write and :func:`results.load` on read (a renamed key or a
+  wrong type deep inside fails there, not after a full reference run);
 - in its module, ``summary(...)``: the results summary with exactly those fields, built from what its
   notebook computed or from its recorded runs; the notebook saves that and defines no format of its own
   (a test parses every notebook for it);
@@ -73,7 +74,7 @@ class Experiment(Section):
     notebook: str = ""
     paper_item: str = ""  # the paper's figure or table, first column of README's table of claims
     schema: int = 1
-    fields: dict[str, type | tuple[type, ...]] = {}
+    fields: dict[str, object] = {}  # key -> type hint (:mod:`schema`)
     profiles: dict[str, dict] = {}
     requires: tuple[str, ...] = ()
 

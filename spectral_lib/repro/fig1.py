@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import numpy as np
 
 from spectral_lib import fourier
@@ -9,7 +11,17 @@ from spectral_lib.repro import experiment, paper, verdicts
 from spectral_lib.repro.profiles import NAMES
 
 
-def symmetry(height: int, width: int) -> dict:
+class Symmetry(TypedDict):
+    """How one size's spectrum splits (:func:`symmetry`)."""
+
+    real: int
+    free: int
+    determined: int
+    real_entries: list[list[int]]
+    degrees_of_freedom: int
+
+
+def symmetry(height: int, width: int) -> Symmetry:
     """How the spectrum of a real ``height x width`` map splits: the counts of real-only, free
     (complex) and determined (conjugate) entries, the real-only entries ``(u, v)``, and the degrees
     of freedom ``real + 2 free``, which equal ``height * width``.
@@ -47,7 +59,11 @@ class Figure1(experiment.Experiment):
     notebook = "01_fig1_dft_basis_and_symmetry"
     title = "Figure 1: the DFT basis and conjugate symmetry"
     paper_item = "Figure 1"
-    fields = {"basis_orthonormal": bool, "camera_energy_share_within_16_cycles": float, "symmetry": dict}
+    fields = {
+        "basis_orthonormal": bool,
+        "camera_energy_share_within_16_cycles": float,
+        "symmetry": dict[str, Symmetry],  # by size, "MxN"
+    }
     profiles = {name: {} for name in NAMES}
 
     def describe(self, profile: str) -> str:

@@ -6,6 +6,8 @@ moments it saves after its ``snapshot_epochs``; this experiment reads them and t
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import numpy as np
 
 from spectral_lib.repro import experiment, fig5, paper, profiles, run_settings, store, verdicts
@@ -50,7 +52,16 @@ def layers(state: dict) -> list[str]:
     return sorted({key.split("/")[0] for key in state})
 
 
-def concentrations(trained: dict, initial: dict) -> dict:
+class Concentrations(TypedDict):
+    """One convolution's :func:`concentration` of each measure."""
+
+    initial_energy: float
+    trained_energy: float
+    first_moment: float
+    second_moment: float
+
+
+def concentrations(trained: dict, initial: dict) -> dict[str, dict[str, Concentrations]]:
     """Per arm and convolution, the :func:`concentration` (:data:`SHARE`) of the parameters' energy at
     initialization and after training, of Adam's ``|m|`` and of its ``v``; ``trained`` and ``initial``:
     each arm's saved state (:func:`store.snapshot_path`, :func:`snapshots.conv_state`)."""
@@ -87,7 +98,12 @@ class Figure3(experiment.Experiment):
     notebook = "05_fig3_sparsity_adam_moments"
     title = "Figure 3: sparsity of the learned filters and of Adam's moments"
     paper_item = "Figure 3"
-    fields = {"settings": dict, "runs": dict, "share": float, "concentration": dict}
+    fields = {  # runs: the run's name by arm; concentration: by arm (spatial, spectral), then by convolution
+        "settings": dict,
+        "runs": dict[str, str],
+        "share": float,
+        "concentration": dict[str, dict[str, Concentrations]],
+    }
     # The convolutions and Adam moments of Figure 5's Generic 3x3 Adam pair of seed 0 after `epoch` epochs,
     # which Figure 5's plan saves because this experiment asks for them (:meth:`snapshots`).
     profiles = {"smoke": {"epoch": 2}, "cpu": {"epoch": 10}, "paper": {"epoch": 10}}

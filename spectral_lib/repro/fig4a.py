@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import numpy as np
 
 from spectral_lib import approximation
@@ -63,7 +65,25 @@ def losses(batches: list[np.ndarray], size: int) -> dict:
     return out
 
 
-def curves(errors: dict) -> dict:
+class Curve(TypedDict):
+    """One method's information loss against the fraction of values kept, over a set of images."""
+
+    fraction: list[float]
+    mean: list[float]
+    p10: list[float]
+    p90: list[float]
+
+
+class AtBlockFraction(TypedDict):
+    """The three methods' mean losses at one fraction block pooling reaches."""
+
+    fraction: float
+    spectral: float
+    avg: float
+    max: float
+
+
+def curves(errors: dict) -> dict[str, Curve]:
     """Per method, the fractions kept and the mean, 10th and 90th percentile over images of the
     per-image errors ``errors[method][fraction]`` (:func:`losses`)."""
     return {
@@ -77,7 +97,7 @@ def curves(errors: dict) -> dict:
     }
 
 
-def at_block_fractions(curve: dict) -> list[dict]:
+def at_block_fractions(curve: dict[str, Curve]) -> list[AtBlockFraction]:
     """The means of the three methods at the fractions block pooling reaches."""
     spectral = dict(zip(curve["spectral"]["fraction"], curve["spectral"]["mean"]))
     return [
@@ -103,7 +123,12 @@ class Figure4a(experiment.Experiment):
     notebook = "03_fig4a_information_loss"
     title = "Figure 4(a): information loss"
     paper_item = "Figure 4(a)"
-    fields = {"settings": dict, "images": dict, "at_block_fractions": dict, "curves": dict}
+    fields = {  # by set of images, then by method (spectral, avg, max)
+        "settings": dict,
+        "images": dict[str, int],
+        "at_block_fractions": dict[str, list[AtBlockFraction]],
+        "curves": dict[str, dict[str, Curve]],
+    }
     profiles = {
         "smoke": {"cifar_images": 100, "photographs": PHOTOGRAPHS[:3], "photo_size": 128},
         # The paper averaged over the ImageNet validation set, which is not available

@@ -25,6 +25,7 @@ long training can run in the background before the notebook is executed.
 from __future__ import annotations
 
 import statistics
+from typing import TypedDict
 
 import numpy as np
 
@@ -113,7 +114,90 @@ def snapshotted(profile: str, epoch: int) -> dict[str, dict]:
     return {e["run"]["parameterization"]: e for e in plan(profile) if epoch in e["snapshot_epochs"]}
 
 
-def speedup(spatial_error, spectral_error, spatial_seconds=None, spectral_seconds=None, tolerance=0.0) -> dict:
+class _Reached(TypedDict):
+    spatial_best: float
+    spectral_best: float
+    target: float
+    spatial_epoch: int
+    spectral_epoch: int | None
+    status: str
+
+
+class Speedup(_Reached, total=False):
+    """One pair's speed-up (:func:`speedup`); ``epochs`` and ``seconds`` only when its status is "ok"."""
+
+    epochs: float
+    seconds: float
+
+
+class SeedSpeedup(Speedup):
+    """One seed's speed-up, and the same within one standard error of the spatial best."""
+
+    seed: int
+    within_se: Speedup
+
+
+class Spread(TypedDict):
+    """Values over seeds (:func:`summarize`)."""
+
+    mean: float
+    min: float
+    max: float
+    std: float | None
+    n: int
+
+
+class Cell(TypedDict):
+    """One row of the speed-up :func:`table`."""
+
+    architecture: str
+    kernel_size: int
+    seeds: list[SeedSpeedup]
+    best_error: dict[str, Spread]
+    epochs: Spread | None
+    seconds: Spread | None
+    epochs_within_se: Spread | None
+
+
+class Run(TypedDict):
+    """One trained run in the results file (:func:`run_records`)."""
+
+    architecture: str
+    kernel_size: int
+    role: str
+    parameterization: str
+    orthonormal: bool
+    optimizer: str
+    learning_rate: float
+    momentum: float
+    seed: int
+    train_images: int
+    test_images: int
+    batch_size: int
+    precision: str
+    epochs: int
+    name: str
+    machine: str
+    code_version: str
+    test_error: list[float]
+    test_loss: list[float]
+    train_loss: list[float]
+    train_error: list[float]
+    epoch_seconds: list[float]
+    wall_seconds: list[float]
+
+
+class Controls(TypedDict):
+    """The :func:`controls`: kernel gaps by optimizer, then by comparison (spectral, round_off)."""
+
+    kernel_gap: dict[str, dict[str, list[float]]]
+    kernel_gap_machines: list[str]
+    sgd_test_error_difference: dict[str, float]
+    adam_seed0_orthonormal: Speedup
+    adam_seed0_raw: Speedup
+
+
+def speedup(spatial_error, spectral_error, spatial_seconds=None, spectral_seconds=None, tolerance=0.0) -> Speedup:
     """The speed-up of the spectral arm from the two per-epoch test-error curves (module docstring).
 
     Returns ``status`` (``"ok"``, ``"too short"`` or ``"not reached"``), each
@@ -172,7 +256,7 @@ def pair_speedup(spatial: dict, spectral: dict, tolerance=0.0) -> dict:
     return speedup(a["test_error"], b["test_error"], a["wall_seconds"], b["wall_seconds"], tolerance)
 
 
-def summarize(values: list[float]) -> dict:
+def summarize(values: list[float]) -> Spread:
     """Mean, min, max and sample standard deviation (``None`` for one value)."""
     return {
         "mean": statistics.fmean(values),
@@ -190,7 +274,7 @@ def describe_summary(summary: dict | None) -> str:
     return f"{summary['mean']:.2f}" + ("" if summary["std"] is None else f" +- {summary['std']:.2f}")
 
 
-def table(records: list[dict]) -> list[dict]:
+def table(records: list[dict]) -> list[Cell]:
     """One row per cell of the Adam runs: the speed-up of every seed, and their summary over the seeds
     where it is defined (``status`` of each seed says why one is missing); the same within one standard
     error of the spatial best (``within_se`` of each seed, ``epochs_within_se``); ``best_error``: each
@@ -307,7 +391,7 @@ def recorded_kernel_gap(run: dict, steps: int, profile: str, data_dir=None) -> d
     return record
 
 
-def run_records(trained: list[dict]) -> list[dict]:
+def run_records(trained: list[dict]) -> list[Run]:
     """The results file's ``runs``: each trained entry's cell, role, settings that vary, record name,
     machine, precision and per-epoch curves."""
     return [
@@ -352,7 +436,7 @@ def pick(trained: list[dict], role: str, parameterization: str, seed: int = 0, c
     )
 
 
-def controls(trained: list[dict], kernel_gaps: dict[str, dict]) -> dict:
+def controls(trained: list[dict], kernel_gaps: dict[str, dict]) -> Controls:
     """The controls of the results summary: the gaps of ``kernel_gaps`` (:func:`recorded_kernel_gap` per
     optimizer) and the machines that computed them, the largest difference between the SGD arms' test
     errors (with and without momentum), and the Adam speed-up of seed 0 with the orthonormal and with the
@@ -440,7 +524,7 @@ class Figure5(experiment.Experiment):
     title = "Figure 5: speed-up of the spectral parameterization"
     paper_item = "Figure 5"
     schema = 2  # 2: the controls name the machines that computed the kernel gaps
-    fields = {"settings": dict, "runs": list, "speedup": list, "controls": dict}
+    fields = {"settings": dict, "runs": list[Run], "speedup": list[Cell], "controls": Controls}
     # Figure 5: every cell trained in both parameterizations with Adam. Per architecture: the first
     # `train_images` of the training set, the first `test_images` of the test set (evaluated after
     # every epoch), `epochs`, `seeds` (0 .. seeds - 1) and the batch size. `controls`: the Generic 3x3

@@ -17,6 +17,7 @@ on several machines and commits. Two files say how far it is:
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypedDict
 
 import keras
 
@@ -24,6 +25,21 @@ from spectral_lib import training
 from spectral_lib.files import read_json, write_json
 from spectral_lib.repro.store import code_version, progress_path, segments_path
 from spectral_lib.utils import machine
+
+
+class _Stretch(TypedDict):
+    commit: str
+    machine: str
+    precision: str
+    first_epoch: int
+    last_epoch: int
+    start: str
+
+
+class Segment(_Stretch, total=False):
+    """One stretch of a run's training (module docstring); ``lost`` only on a stretch whose checkpoint is gone."""
+
+    lost: bool
 
 
 def history(run_dir: Path, evaluated: str) -> dict[str, list[float]]:
@@ -41,7 +57,7 @@ def history(run_dir: Path, evaluated: str) -> dict[str, list[float]]:
     }
 
 
-def begin(run: dict, run_dir: Path, first_epoch: int, experiment: str, profile: str) -> list[dict]:
+def begin(run: dict, run_dir: Path, first_epoch: int, experiment: str, profile: str) -> list[Segment]:
     """The run's segments with a new one starting after ``first_epoch`` (the checkpoint's epoch), saved.
 
     Without a checkpoint (``first_epoch`` 0) but with a committed progress file of a run that got further,

@@ -3,9 +3,10 @@
 ``results/<name>.json`` holds one :class:`Record`: which experiment wrote it (``experiment``), the
 version of that experiment's schema (``schema_version``), the profile, the machine that executed the
 notebook, the library versions and the commit of the code (``commit``, :func:`store.code_version`; ``None``
-in a file written before results files named it), and the experiment's summary, whose top-level keys and types are
-the experiment's ``fields`` (:mod:`spectral_lib.repro.experiment`). A file of another schema version,
-or whose summary lacks a field or has one of the wrong type, is refused with what to re-run.
+in a file written before results files named it), and the experiment's summary, whose keys are the
+experiment's ``fields`` and whose values have their types all the way down (:mod:`schema`). A file of
+another schema version, or whose summary lacks a field or has a value of the wrong type, is refused
+with what to re-run.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import json
 from pathlib import Path
 
 from spectral_lib.files import read_json, write_json
+from spectral_lib.repro import schema
 from spectral_lib.repro.profiles import output_root, relative
 from spectral_lib.repro.store import code_version
 from spectral_lib.utils import machine, versions
@@ -52,24 +54,11 @@ class Record(collections.abc.Mapping):
 
 
 def check(experiment, summary: dict, where: str) -> None:
-    """Raise unless ``summary`` has exactly ``experiment.fields``, each of its type."""
-    fields = experiment.fields
-    missing, unexpected = sorted(set(fields) - set(summary)), sorted(set(summary) - set(fields))
-    if missing or unexpected:
-        raise ValueError(
-            f"{where}: the {experiment.name} summary (schema {experiment.schema}) must have the fields "
-            f"{sorted(fields)}; missing {missing}, unexpected {unexpected}."
-        )
-    for key, kind in fields.items():
-        kinds = kind if isinstance(kind, tuple) else (kind,)
-        if float in kinds:
-            kinds += (int,)
-        value = summary[key]
-        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
-            names = " or ".join(k.__name__ for k in kinds)
-            raise TypeError(
-                f"{where}: field {key!r} of the {experiment.name} summary must be {names}, got {type(value).__name__}."
-            )
+    """Raise unless ``summary`` has exactly ``experiment.fields``, each of its type all the way down
+    (:func:`schema.conform`)."""
+    schema.keys(summary, experiment.fields, f"{where}: the {experiment.name} summary (schema {experiment.schema})")
+    for key, hint in experiment.fields.items():
+        schema.conform(summary[key], hint, f"{where}: {key}")
 
 
 def path(name: str, profile: str) -> Path:
@@ -101,12 +90,12 @@ def load(name: str, profile: str) -> Record | None:
         raise ValueError(
             f"{relative(where)} is of experiment {payload.get('experiment')!r} schema "
             f"{payload.get('schema_version')!r}; this code reads {name!r} schema {exp.schema}: delete "
-            f"it and execute notebook {exp.notebook} again (`make figures ONLY={name[:2]}`)."
+            f"it and execute notebook {exp.notebook} again (`make figures PROFILE={profile} ONLY={name[:2]}`)."
         )
     if missing := [k for k in _META if k not in payload]:
         raise ValueError(
             f"{relative(where)} lacks {missing}: delete it and execute notebook {exp.notebook} again "
-            f"(`make figures ONLY={name[:2]}`)."
+            f"(`make figures PROFILE={profile} ONLY={name[:2]}`)."
         )
     summary = {k: v for k, v in payload.items() if k not in _META}
     check(exp, summary, relative(where))

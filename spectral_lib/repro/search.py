@@ -40,6 +40,7 @@ import argparse
 import math
 import time
 import warnings
+from typing import TypedDict
 
 import keras
 import numpy as np
@@ -238,7 +239,22 @@ def open_study(config: dict, storage: str, *, worker=0, heartbeat_seconds=60, gr
     return study
 
 
-def trials(study: optuna.Study, config: dict) -> list[dict]:
+class Trial(TypedDict):
+    """One trial of the study in the results file (:func:`trials`)."""
+
+    number: int
+    state: str
+    params: dict[str, float]
+    hyperparameters: dict[str, float] | None
+    value: float | None
+    intermediate: dict[str, float]
+    run: str | None
+    machine: str | None
+    seconds: float | None
+    train_seconds: float | None
+
+
+def trials(study: optuna.Study, config: dict) -> list[Trial]:
     """Every trial of ``study``: number, state, searched parameters, all the network's
     ``hyperparameters`` (:func:`hyperparameters`), its score (``value``: the
     last epoch's validation error of a complete trial, the last reported one of a pruned trial), the
@@ -411,14 +427,14 @@ class Search(experiment.Experiment):
     paper_item = "Figure 4(b) search"
     fields = {
         "config": dict,
-        "paper_optimum": dict,
-        "fixed": dict,
+        "paper_optimum": dict[str, float],
+        "fixed": dict[str, float],
         "sampler": str,
         "pruner": str,
         "optuna_version": str,
-        "trials": list,
-        "best": (dict, type(None)),
-        "best_at_bounds": dict,
+        "trials": list[Trial],
+        "best": Trial | None,
+        "best_at_bounds": dict[str, str],
     }
     # Figure 4(b)'s hyperparameter search : `trials` finished trials (complete or pruned), the
     # first `startup_trials` random; each trains the spectral-pooling net on the first `train_images` of

@@ -22,6 +22,8 @@ goes on down it (reusing finished runs); every queue run writes its progress fil
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import numpy as np
 
 from spectral_lib.repro import (
@@ -170,7 +172,51 @@ def collect(profile: str, data_dir=None, train: bool = False) -> list[dict]:
     ]
 
 
-def row(entry: dict) -> dict:
+class Curve(TypedDict):
+    """A run's per-epoch training and validation error and wall clock, as far as it got."""
+
+    train_error: list[float]
+    validation_error: list[float]
+    wall_seconds: list[float]
+
+
+class Row(TypedDict):
+    """One run of the queue in the results file (:func:`row`)."""
+
+    part: str
+    dataset: str
+    variant: str
+    seed: int
+    epochs: int
+    search_trial: int | None
+    name: str
+    epochs_planned: int
+    precision: str
+    status: str
+    segments: list[progress.Segment]
+    machines: list[str]
+    curve: Curve
+    images_per_second: float | None
+    training_seconds: float
+    test_error: float | None
+    test_images: int
+    test_error_se: float | None
+
+
+class ReferenceModel(TypedDict):
+    """A committed model evaluated on raw test images against its run's record (:func:`reference_models`)."""
+
+    path: str
+    megabytes: float
+    run: str
+    test_images: int
+    test_error: float
+    recorded_test_error: float
+    check_images: int
+    check_error: float
+
+
+def row(entry: dict) -> Row:
     """One run of the queue as a row of the summary: its status (``finished``, ``in progress`` or ``not
     started``), epochs reached of those planned, curve so far, segments, machines, precision, images per
     second and hours of training; a finished run's test error with its binomial standard error."""
@@ -330,7 +376,7 @@ def shortfall(rows: list[dict]) -> str | None:
     )
 
 
-def reference_models(trained: list[dict], data_dir=None) -> dict[str, dict]:
+def reference_models(trained: list[dict], data_dir=None) -> dict[str, ReferenceModel]:
     """Each exported model of a finished entry of ``trained`` loaded back and evaluated on raw test images:
     its size, its error on the run's test images against the recorded one, and on the first
     :data:`REFERENCE_CHECK_IMAGES` (what the tests check)."""
@@ -380,7 +426,12 @@ class Table(experiment.Experiment):
     title = "Figure 4(b): CIFAR-10 and CIFAR-100 test error"
     paper_item = "Figure 4(b)"
     schema = 2
-    fields = {"settings": dict, "network": dict, "rows": list, "reference_models": dict}
+    fields = {
+        "settings": dict,
+        "network": dict[str, float],
+        "rows": list[Row],
+        "reference_models": dict[str, ReferenceModel],  # by dataset
+    }
     requires = (search.EXPERIMENT,)  # its best trial, once the search has finished (:func:`search.best`)
     # The first `runs` of its queue (:data:`QUEUE`), each trained for
     # `epochs` on the first `train_images` with the last `validation_images` of the training set held
