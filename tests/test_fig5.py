@@ -158,3 +158,11 @@ def test_a_recorded_kernel_gap_is_read_back_not_recomputed(tmp_path, monkeypatch
     with pytest.raises(ValueError, match="other settings"):
         path.rename(store.kernel_gap_path(run, 4, fig5.EXPERIMENT, "cpu"))
         fig5.recorded_kernel_gap(run, 4, "cpu")
+
+
+def test_the_controls_kernel_gap_runs_are_those_of_the_committed_records():
+    runs = fig5.kernel_gap_runs("cpu")
+    assert [r["optimizer"] for r in runs.values()] == ["sgd", "sgd", "adam"] and runs["SGD"]["momentum"] == 0
+    steps = fig5.Figure5.settings("cpu")["controls"]["gap_steps"]
+    for label, run in runs.items():  # a refactor that changed a setting would orphan the committed gaps
+        assert store.kernel_gap_path(run, steps, fig5.EXPERIMENT, "cpu").exists(), label

@@ -1,43 +1,62 @@
-"""The Keras layer contract: config, output shape, .keras round trip, fit with and without XLA."""
+"""The Keras layer contract: Keras's own layer check, .keras round trip, fit with and without XLA."""
 
 import keras
 import numpy as np
 import pytest
+from keras.src.testing import TestCase
 
 from spectral_lib import SpectralConv2D, SpectralPooling2D
 
-LAYERS = [
-    lambda: SpectralPooling2D((5, 7), norm="unitary", name="pool"),
-    lambda: SpectralPooling2D(factor=0.85, frequency_dropout=0.3, seed=4, data_format="channels_first"),
-    lambda: SpectralConv2D(
-        6,
-        (3, 5),
-        strides=2,
-        padding="same",
-        activation="relu",
-        use_bias=False,
-        kernel_initializer="he_normal",
-        kernel_regularizer=keras.regularizers.L2(1e-3),
-        orthonormal=False,
+# Keras's own layer check (``run_layer_test``, the utility Keras tests its layers with): config and
+# serialization round trip, output shape eagerly and symbolically, weights, seed generators and losses
+# counted, a short fit and a mixed-precision call. Keras exports it only from ``keras.src``.
+CASES = {
+    "pooling to a size, unitary": (
+        SpectralPooling2D,
+        {"output_size": (5, 7), "norm": "unitary", "name": "pool"},
+        (2, 16, 16, 8),
+        (2, 5, 7, 8),
+        {"expected_num_trainable_weights": 0, "expected_num_seed_generators": 0},
     ),
-]
+    "pooling by a factor, frequency dropout, channels first, odd sizes": (
+        SpectralPooling2D,
+        {"factor": 0.85, "frequency_dropout": 0.3, "seed": 4, "data_format": "channels_first"},
+        (1, 8, 15, 22),
+        (1, 8, 12, 18),
+        {"expected_num_trainable_weights": 0, "expected_num_seed_generators": 1},
+    ),
+    "convolution, every argument": (
+        SpectralConv2D,
+        {
+            "filters": 6,
+            "kernel_size": (3, 5),
+            "strides": 2,
+            "padding": "same",
+            "activation": "relu",
+            "use_bias": False,
+            "kernel_initializer": "he_normal",
+            "kernel_regularizer": keras.regularizers.L2(1e-3),
+            "orthonormal": False,
+        },
+        (1, 15, 22, 8),
+        (1, 8, 11, 6),
+        {"expected_num_trainable_weights": 1, "expected_num_losses": 1},
+    ),
+}
 
 
-@pytest.mark.parametrize("make", LAYERS)
-def test_config_round_trip(make):
-    layer = make()
-    clone = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(layer))
-    assert type(clone) is type(layer)
-    assert clone.get_config() == layer.get_config()
-
-
-@pytest.mark.parametrize("make", LAYERS)
-@pytest.mark.parametrize("shape", [(2, 16, 16, 8), (1, 15, 22, 8)])
-def test_compute_output_shape(make, shape):
-    layer = make()
-    x = np.zeros(shape, "float32")
-    assert tuple(layer(x).shape) == tuple(layer.compute_output_shape(shape))
-    assert tuple(layer.compute_output_shape((None,) + shape[1:]))[1:] == tuple(layer(x).shape)[1:]
+@pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
+def test_keras_layer_contract(case):
+    layer_cls, kwargs, input_shape, output_shape, counts = case
+    TestCase().run_layer_test(
+        layer_cls,
+        kwargs,
+        input_shape=input_shape,
+        expected_output_shape=output_shape,
+        expected_num_non_trainable_weights=0,
+        supports_masking=False,
+        **counts,
+    )
 
 
 def _model():

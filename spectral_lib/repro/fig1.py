@@ -10,6 +10,8 @@ from spectral_lib import fourier
 from spectral_lib.repro import experiment, paper, verdicts
 from spectral_lib.repro.profiles import NAMES
 
+SIZES = ((7, 7), (8, 8), (7, 8))  # (c): odd, even and mixed sizes, every case of the real-only rule
+
 
 class Symmetry(TypedDict):
     """How one size's spectrum splits (:func:`symmetry`)."""

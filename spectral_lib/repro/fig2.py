@@ -7,10 +7,22 @@ from typing import TypedDict
 import numpy as np
 
 from spectral_lib import approximation
-from spectral_lib.repro import experiment, paper, verdicts
+from spectral_lib.repro import experiment, images, paper, verdicts
 from spectral_lib.repro.profiles import NAMES
 
 REDUCTIONS = tuple(4**i for i in range(1, 7))  # fractions of the values kept: 1/4 ... 1/4096
+PHOTOGRAPHS = {"camera (grayscale)": "camera", "astronaut (RGB)": "astronaut"}  # label: scikit-image sample
+GRADUAL = "camera (grayscale)"  # the photograph shown at sizes max pooling cannot reach
+
+
+def photographs(size: int) -> dict[str, np.ndarray]:
+    """The :data:`PHOTOGRAPHS` at ``size x size`` (:func:`images.photograph`), by label."""
+    return {label: images.photograph(sample, size) for label, sample in PHOTOGRAPHS.items()}
+
+
+def any_sizes(size: int) -> list[int]:
+    """Output sizes that are not ``size / k`` for a block ``k``: 3/4, 1/3, 1/5, 1/9 and 1/17 of it, and 7."""
+    return [size * 3 // 4, size // 3, size // 5, size // 9, size // 17, 7]
 
 
 class Errors(TypedDict):

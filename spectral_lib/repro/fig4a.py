@@ -106,6 +106,15 @@ def at_block_fractions(curve: dict[str, Curve]) -> list[AtBlockFraction]:
     ]
 
 
+def image_sets(cifar: np.ndarray, photos: list[np.ndarray]) -> dict[str, list[np.ndarray]]:
+    """The two sets of images the figure measures, by label: the CIFAR-10 test images (``N x 32 x 32 x 3``,
+    in batches of about 500) and the photographs (one batch each, of their own size)."""
+    return {
+        "CIFAR-10 test set": np.array_split(cifar, max(1, len(cifar) // 500)),
+        "photographs": [p[None] for p in photos],
+    }
+
+
 def summary(settings: dict, sets: dict[str, list[np.ndarray]]) -> dict:
     """The results summary: the settings, the number of images of each of ``sets`` (``{title: batches}``,
     all batches of a set of one size), their :func:`curves` and the means at the block fractions."""

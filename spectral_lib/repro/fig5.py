@@ -367,6 +367,29 @@ def kernel_gap(run: dict, steps: int, data_dir=None) -> dict[str, list[float]]:
     return gaps
 
 
+def kernel_gap_runs(profile: str) -> dict[str, dict]:
+    """The runs whose kernels the controls compare step by step, by optimizer: the Generic 3x3 cell's data
+    with plain SGD, SGD with momentum (the profile's ``controls``) and Adam (its ``adam_learning_rate``)."""
+    config = Figure5.settings(profile)
+    control, generic = config["controls"], config["cells"]["generic"]
+    base = run_settings.settings(
+        train_images=generic["train_images"], test_images=generic["test_images"], batch_size=generic["batch_size"]
+    )
+    sgd = {"optimizer": "sgd", "learning_rate": control["learning_rate"]}
+    return {
+        "SGD": {**base, **sgd},
+        f"SGD + momentum {control['momentum']}": {**base, **sgd, "momentum": control["momentum"]},
+        "Adam": {**base, "optimizer": "adam", "learning_rate": config["adam_learning_rate"]},
+    }
+
+
+def recorded_kernel_gaps(profile: str, data_dir=None) -> dict[str, dict]:
+    """:func:`recorded_kernel_gap` of every :func:`kernel_gap_runs` over the profile's ``gap_steps``."""
+    steps = Figure5.settings(profile)["controls"]["gap_steps"]
+    runs = kernel_gap_runs(profile)
+    return {label: recorded_kernel_gap(run, steps, profile, data_dir) for label, run in runs.items()}
+
+
 def recorded_kernel_gap(run: dict, steps: int, profile: str, data_dir=None) -> dict:
     """:func:`kernel_gap` as a record (``settings``, ``steps``, ``gaps``, ``machine``, ``versions``,
     ``code_version``), written on first use and read back after: the gaps are float32 round-off, which

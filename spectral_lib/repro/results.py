@@ -67,13 +67,14 @@ def path(name: str, profile: str) -> Path:
 
 
 def save(name: str, profile: str, summary: dict) -> Path:
-    """Check ``summary`` against the experiment ``name``'s schema and write it as a :class:`Record`
-    (with the profile, this machine, the versions and the commit) to ``results/<name>.json`` of the profile."""
+    """Check ``summary`` as JSON (tuples become lists) against the experiment ``name``'s schema and write it
+    as a :class:`Record` (with the profile, this machine, the versions and the commit) to
+    ``results/<name>.json`` of the profile."""
     from spectral_lib.repro import experiment
 
-    exp = experiment.get(name)
-    check(exp, summary, f"results.save({name!r})")
-    record = Record(name, exp.schema, profile, machine(), versions(), code_version(), json.loads(json.dumps(summary)))
+    exp, as_json = experiment.get(name), json.loads(json.dumps(summary))
+    check(exp, as_json, f"results.save({name!r})")
+    record = Record(name, exp.schema, profile, machine(), versions(), code_version(), as_json)
     return write_json(path(name, profile), record.to_json())
 
 
