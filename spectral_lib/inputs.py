@@ -91,7 +91,12 @@ def training_batches(
             f"`batch_size` must not exceed the number of images, got batch_size={batch_size} for {len(images)} images."
         )
     steps = len(images) // batch_size
-    order = np.concatenate([epoch_order(len(images), seed, e, batch_size) for e in range(first_epoch, epochs)])
+    if not 0 <= first_epoch <= epochs:
+        raise ValueError(f"`first_epoch` must be in 0..epochs={epochs}, got first_epoch={first_epoch}.")
+    # none when first_epoch == epochs: a resumed run whose last epoch is done but not yet recorded
+    order = np.concatenate(
+        [np.zeros(0, np.int64), *(epoch_order(len(images), seed, e, batch_size) for e in range(first_epoch, epochs))]
+    )
     x, y = tf.constant(images), tf.constant(labels, tf.int32)
 
     def load(step, index):

@@ -101,6 +101,13 @@ def test_a_killed_run_resumes_to_exactly_the_uninterrupted_curve(tiny, tmp_path,
         assert resumed["history"][key] == full["history"][key], key
 
 
+def test_a_run_killed_after_its_last_epoch_but_before_its_record_is_recorded_without_training(tiny):
+    full = runs.train(tiny, 2, "99_e", "smoke")
+    store.record_path(tiny, "99_e", "smoke").unlink()  # as if killed between the last checkpoint and the record
+    again = runs.train(tiny, 2, "99_e", "smoke")
+    assert again["history"] == full["history"] and again["epochs"] == 2
+
+
 def test_a_recorded_run_is_reused_and_a_longer_one_continues_it(tiny, monkeypatch):
     short = runs.train(tiny, 1, "99_c", "smoke")
     with monkeypatch.context() as m:
