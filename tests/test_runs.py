@@ -108,6 +108,13 @@ def test_a_run_killed_after_its_last_epoch_but_before_its_record_is_recorded_wit
     assert again["history"] == full["history"] and again["epochs"] == 2
 
 
+def test_a_snapshot_the_checkpoint_is_past_is_refused_not_silently_left_missing(tiny):
+    runs.train(tiny, 2, "99_f", "smoke", snapshot_epochs=(1,))
+    store.snapshot_path(tiny, 1, "99_f", "smoke").unlink()
+    with pytest.raises(RuntimeError, match=r"lacks its snapshots after epochs \[1\] .* past them \(epoch 2\)"):
+        runs.train(tiny, 2, "99_f", "smoke", snapshot_epochs=(1,))
+
+
 def test_a_recorded_run_is_reused_and_a_longer_one_continues_it(tiny, monkeypatch):
     short = runs.train(tiny, 1, "99_c", "smoke")
     with monkeypatch.context() as m:

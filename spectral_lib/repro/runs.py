@@ -96,16 +96,21 @@ def train(
     if record is not None and not missing and not unexported:
         return record
     folder = run_dir(run, experiment, profile)
-    if record is not None and training.finished_epochs(folder) < min(missing, default=record["epochs"]):
-        lost = f"its snapshots after epochs {missing} are" if missing else f"its exported model {export} is"
+    first = training.finished_epochs(folder)
+    if missing and first >= min(missing):  # training on from the checkpoint does not pass those epochs again
         raise RuntimeError(
-            f"run {name(run)} is recorded but {lost} missing and its checkpoint in {folder} cannot give "
-            f"them: delete {record_path(run, experiment, profile)} to train it again."
+            f"run {name(run)} lacks its snapshots after epochs {missing} and its checkpoint in {folder} is past "
+            f"them (epoch {first}): delete {folder} and {record_path(run, experiment, profile)} to train it again."
+        )
+    if record is not None and unexported and first < record["epochs"]:
+        raise RuntimeError(
+            f"run {name(run)} is recorded but its exported model {export} is missing and its checkpoint in "
+            f"{folder} does not hold its final weights: delete {record_path(run, experiment, profile)} to train "
+            "it again."
         )
     splits = datasets(run, data_dir)
     (x, y), evaluated = splits["train"], "validation" if "validation" in splits else "test"
     mean, std = inputs.channel_stats(x)
-    first = training.finished_epochs(folder)
     batches = inputs.training_batches(
         x,
         y,
