@@ -166,3 +166,9 @@ def test_the_controls_kernel_gap_runs_are_those_of_the_committed_records():
     steps = fig5.Figure5.settings("cpu")["controls"]["gap_steps"]
     for label, run in runs.items():  # a refactor that changed a setting would orphan the committed gaps
         assert store.kernel_gap_path(run, steps, fig5.EXPERIMENT, "cpu").exists(), label
+
+
+def test_the_first_step_reads_as_round_off_only_within_the_factor_of_round_off_alone():
+    assert fig5.first_step_is_round_off({"spectral": [2.0e-6, 1.0], "round_off": [2.0e-6, 1.0]})
+    assert fig5.first_step_is_round_off({"spectral": [1.5e-5], "round_off": [2.0e-6]})  # within the factor
+    assert not fig5.first_step_is_round_off({"spectral": [3.5e-2], "round_off": [4.1e-4]})  # Adam's: 85x

@@ -13,7 +13,7 @@ import optuna
 import pytest
 
 from spectral_lib import training
-from spectral_lib.repro import profiles, runs, search, store
+from spectral_lib.repro import profiles, runs, search, store, verdicts
 
 TINY = {
     "dataset": "cifar10",
@@ -231,3 +231,15 @@ def test_a_killed_worker_s_trial_is_retried_with_its_parameters(tmp_path):
     complete = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE]
     assert len(killed) == 1 and len(complete) == 2
     assert killed[0].params in [t.params for t in complete]  # retried, not lost
+
+
+def test_the_two_best_trials_are_compared_against_the_binomial_noise_of_their_difference():
+    def trial(number, value, state="COMPLETE"):
+        return {"number": number, "state": state, "value": value}
+
+    assert search.top_two([trial(0, 0.6), trial(1, 0.5, "PRUNED")], 5000) is None
+    se = verdicts.difference_se(0.60, 0.615, 5000)  # 0.0097: 1.5 points are within 2 of them
+    near = search.top_two([trial(3, 0.615), trial(1, 0.60), trial(2, 0.9, "PRUNED")], 5000)
+    assert near.startswith("the two best complete trials (1 and 3) differ by 1.50 points, within 2 binomial")
+    assert f"({100 * 2 * se:.2f} points on 5000 validation images)" in near
+    assert "beyond 2" in search.top_two([trial(0, 0.50), trial(1, 0.60)], 5000)

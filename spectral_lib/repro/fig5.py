@@ -367,6 +367,15 @@ def kernel_gap(run: dict, steps: int, data_dir=None) -> dict[str, list[float]]:
     return gaps
 
 
+ROUND_OFF_FACTOR = 10  # a first-step gap within this factor of round-off alone's is round-off, not another step
+
+
+def first_step_is_round_off(gaps: dict[str, list[float]]) -> bool:
+    """Whether after the first step the spectral arm is within :data:`ROUND_OFF_FACTOR` of where round-off
+    alone carries the copy (:func:`kernel_gap`): the same step, up to float32 round-off."""
+    return gaps["spectral"][0] <= ROUND_OFF_FACTOR * gaps["round_off"][0]
+
+
 def kernel_gap_runs(profile: str) -> dict[str, dict]:
     """The runs whose kernels the controls compare step by step, by optimizer: the Generic 3x3 cell's data
     with plain SGD, SGD with momentum (the profile's ``controls``) and Adam (its ``adam_learning_rate``)."""

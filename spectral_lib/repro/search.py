@@ -47,7 +47,7 @@ import numpy as np
 import optuna
 import sqlalchemy
 
-from spectral_lib.repro import experiment, paper, profiles, results, run_settings, runs
+from spectral_lib.repro import experiment, paper, profiles, results, run_settings, runs, verdicts
 from spectral_lib.repro.quiet import quiet
 
 EXPERIMENT = "06_search"
@@ -346,6 +346,21 @@ def summary(study: optuna.Study, config: dict) -> dict:
         "best": best,
         "best_at_bounds": at_bounds(best, config) if best else {},
     }
+
+
+def top_two(trials: list[Trial], n: int) -> str | None:
+    """The gap between the two best complete trials' validation errors (on ``n`` images) against its noise,
+    :func:`verdicts.difference_se` times :data:`verdicts.Z`; ``None`` with fewer than two complete trials."""
+    complete = sorted((t for t in trials if t["state"] == "COMPLETE"), key=lambda t: t["value"])
+    if len(complete) < 2:
+        return None
+    (a, b), se = complete[:2], verdicts.difference_se(complete[0]["value"], complete[1]["value"], n)
+    gap = b["value"] - a["value"]
+    return (
+        f"the two best complete trials ({a['number']} and {b['number']}) differ by {100 * gap:.2f} points, "
+        f"{'within' if gap <= verdicts.Z * se else 'beyond'} {verdicts.Z:g} binomial standard errors of the "
+        f"difference ({100 * verdicts.Z * se:.2f} points on {n} validation images)"
+    )
 
 
 def finished(recorded: dict) -> int:
