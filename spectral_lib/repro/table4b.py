@@ -526,7 +526,11 @@ class Table(experiment.Experiment):
             "",
             f"Profile `{summary_['profile']}`: {self.describe(summary_['profile'])}. Trained on {machines}; "
             f"test errors with one binomial standard error on {summary_['rows'][0]['test_images']} images. "
-            f"{command} trains the next unfinished run of the queue, resuming it from its last epoch.",
+            f"{command} trains the next unfinished run of the queue, resuming it from its last epoch. A run's "
+            "img/s are its training images per second of wall clock over whole epochs of `model.fit` (the input "
+            "pipeline, checkpoints and each epoch's evaluation of the validation images included, and whatever "
+            "else shared the cores), so they are lower than the bare `train_on_batch` steps that "
+            "`benchmarks/precision.py` times for the same network.",
         ]
         curves = overfitting(summary_["rows"])
         if curves:
