@@ -1,12 +1,12 @@
-"""Results files: typed records with a schema version, checked on write and on read.
+"""Results files: an experiment's typed results with a schema version, checked on write and on read.
 
-``results/<name>.json`` holds one :class:`Record`: which experiment wrote it (``experiment``), the
-version of that experiment's schema (``schema_version``), the profile, the machine that executed the
-notebook, the library versions and the commit of the code (``commit``, :func:`store.code_version`; ``None``
-in a file written before results files named it), and the experiment's summary, whose keys are the
-experiment's ``fields`` and whose values have their types all the way down (:mod:`schema`). A file of
-another schema version, or whose summary lacks a field or has a value of the wrong type, is refused
-with what to re-run.
+``results/<name>.json`` holds one :class:`Results` (a training run's own file is its *record*,
+:mod:`store`): which experiment wrote it (``experiment``), the version of that experiment's schema
+(``schema_version``), the profile, the machine that executed the notebook, the library versions and
+the commit of the code (``commit``, :func:`store.code_version`; ``None`` in a file written before
+results files named it), and the experiment's summary, whose keys are the experiment's ``fields`` and
+whose values have their types all the way down (:mod:`schema`). A file of another schema version, or
+whose summary lacks a field or has a value of the wrong type, is refused with what to re-run.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ _META = ("experiment", "schema_version", "profile", "machine", "versions", "comm
 
 
 @dataclasses.dataclass(frozen=True)
-class Record(collections.abc.Mapping):
+class Results(collections.abc.Mapping):
     """One experiment's results: its provenance and its ``summary``, read as one mapping
-    (``record["speedup"]``, ``record["machine"]``)."""
+    (``results["speedup"]``, ``results["machine"]``)."""
 
     experiment: str
     schema_version: int
@@ -68,18 +68,18 @@ def path(name: str, profile: str) -> Path:
 
 def save(name: str, profile: str, summary: dict) -> Path:
     """Check ``summary`` as JSON (tuples become lists) against the experiment ``name``'s schema and write it
-    as a :class:`Record` (with the profile, this machine, the versions and the commit) to
+    as :class:`Results` (with the profile, this machine, the versions and the commit) to
     ``results/<name>.json`` of the profile."""
     from spectral_lib.repro import experiment
 
     exp, as_json = experiment.get(name), json.loads(json.dumps(summary))
     check(exp, as_json, f"results.save({name!r})")
-    record = Record(name, exp.schema, profile, machine(), versions(), code_version(), as_json)
-    return write_json(path(name, profile), record.to_json())
+    written = Results(name, exp.schema, profile, machine(), versions(), code_version(), as_json)
+    return write_json(path(name, profile), written.to_json())
 
 
-def load(name: str, profile: str) -> Record | None:
-    """The :class:`Record` of experiment ``name`` under ``profile`` (``None`` if not written yet), checked
+def load(name: str, profile: str) -> Results | None:
+    """The :class:`Results` of experiment ``name`` under ``profile`` (``None`` if not written yet), checked
     against the experiment's schema."""
     from spectral_lib.repro import experiment
 
@@ -100,4 +100,4 @@ def load(name: str, profile: str) -> Record | None:
         )
     summary = {k: v for k, v in payload.items() if k not in _META}
     check(exp, summary, relative(where))
-    return Record(**{k: payload[k] for k in _META}, summary=summary)
+    return Results(**{k: payload[k] for k in _META}, summary=summary)
