@@ -365,7 +365,8 @@ def shortfall(rows: list[dict]) -> str | None:
     drop = search.paper_drops(done[0]["epochs_planned"])[0]
     seeds = f"{len(done)} seed{'s' * (len(done) > 1)}"
     return (
-        f"The spectral net's {ours:.2f} % ({seeds}) is {ours - target:.2f} points above the paper's {target} %. "
+        f"The spectral net's {ours:.2f} % ({seeds}) is {abs(ours - target):.2f} points "
+        f"{'above' if ours > target else 'below'} the paper's {target} %. "
         f"Seed {done[0]['seed']}'s training error ends at {100 * c['train_error'][-1]:.1f} % against a validation "
         f"error of {100 * c['validation_error'][-1]:.1f} %: it fits its training images, so the points it misses "
         f"are generalization, which more epochs would not add; its best validation error "
