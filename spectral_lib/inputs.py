@@ -93,10 +93,9 @@ def training_batches(
     steps = len(images) // batch_size
     if not 0 <= first_epoch <= epochs:
         raise ValueError(f"`first_epoch` must be in 0..epochs={epochs}, got first_epoch={first_epoch}.")
+    orders = [epoch_order(len(images), seed, e, batch_size) for e in range(first_epoch, epochs)]
     # none when first_epoch == epochs: a resumed run whose last epoch is done but not yet recorded
-    order = np.concatenate(
-        [np.zeros(0, np.int64), *(epoch_order(len(images), seed, e, batch_size) for e in range(first_epoch, epochs))]
-    )
+    order = np.concatenate(orders) if orders else np.zeros(0, np.int64)
     x, y = tf.constant(images), tf.constant(labels, tf.int32)
 
     def load(step, index):

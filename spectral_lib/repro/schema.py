@@ -37,9 +37,17 @@ def _outer(hint) -> tuple[type, ...]:
 def _name(hint) -> str:
     if typing.is_typeddict(hint):
         return hint.__name__
-    if typing.get_origin(hint) is not None:
-        return str(hint).replace("typing.", "")
+    if origin := typing.get_origin(hint):
+        return f"{origin.__name__}[{', '.join(_written(arg) for arg in typing.get_args(hint))}]"
     return " or ".join(t.__name__ if t is not type(None) else "None" for t in _outer(hint))
+
+
+def _written(hint) -> str:
+    """``hint`` as it is written in the code: ``float``, ``Row | None``, ``list[Row]``."""
+    return " | ".join(
+        "None" if o is None or o is type(None) else _name(o) if typing.get_origin(o) else o.__name__
+        for o in _options(hint)
+    )
 
 
 def describe(hint) -> str:
