@@ -1,6 +1,7 @@
 """The experiment contract: a new experiment is picked up everywhere from the registry, results are
 checked against their schema, and every verdict follows its evidence."""
 
+import copy
 import json
 import subprocess
 import sys
@@ -53,7 +54,7 @@ class Toy(experiment.Experiment):
         return [] if summary is None else [f"The toy measured {summary['value']:.2f}."]
 
     def readme_choices(self):
-        return [f"- **Toy threshold.** One half, against the value {self.settings('cpu')['value']}."]
+        return [f"- **Toy threshold.** One half, against the value {self.config('cpu')['value']}."]
 
 
 class ToyBenchmark(experiment.Benchmark):
@@ -87,11 +88,11 @@ def _toy_notebook(root):
 def test_a_registered_toy_experiment_reaches_report_pipeline_and_readme(root):
     toy = experiment.register(Toy())
     assert [e.name for e in experiment.registered()][-1] == Toy.name  # after 07, in notebook order
-    assert (toy.settings("smoke"), toy.settings("paper")) == ({"value": 0.25}, {"value": 0.75})
+    assert (toy.config("smoke"), toy.config("paper")) == ({"value": 0.25}, {"value": 0.75})
     assert "| `99_toy_experiment` | value 0.25 | value 0.75 | value 0.75 |" in report.profiles_block()
     assert "- **Toy threshold.** One half, against the value 0.75." in report.choices_block()
     with pytest.raises(ValueError, match="profile.*'fast'"):
-        toy.settings("fast")
+        toy.config("fast")
     assert pipeline.notebooks(["99"]) == [root / "notebooks" / f"{Toy.notebook}.ipynb"]
     assert "| Toy figure | `99_toy_experiment` | - | not yet recorded |" in report.block()
     results.save(Toy.name, profiles.REFERENCE, {"value": 0.75, "seeds": [0.7, 0.8]})
@@ -170,7 +171,7 @@ def test_the_registry_imports_only_the_modules_it_lists():
 
 def test_figure5_saves_its_snapshots_after_the_epochs_its_dependants_ask_for(monkeypatch):
     assert fig3.Figure3.requires == (fig5.EXPERIMENT,)
-    assert fig5.snapshot_epochs("cpu") == (fig3.Figure3.settings("cpu")["epoch"],) == (10,)
+    assert fig5.snapshot_epochs("cpu") == (fig3.Figure3.config("cpu")["epoch"],) == (10,)
     monkeypatch.setitem(fig3.Figure3.profiles, "smoke", {"epoch": 3})
     saved = [e for e in fig5.plan("smoke") if e["snapshot_epochs"]]
     assert [(e["cell"], e["role"], e["run"]["seed"], e["snapshot_epochs"]) for e in saved] == [
@@ -230,10 +231,41 @@ def test_results_are_checked_against_the_schema_on_write_and_on_read(root):
         results.save("98_none", "smoke", {})
 
 
+def test_results_are_read_only_all_the_way_down(root):
+    experiment.register(Toy())
+    written = {"value": 0.75, "seeds": [0.7, 0.8]}
+    path = results.save(Toy.name, "smoke", written)
+    read = results.load(Toy.name, "smoke")
+    changes = [
+        lambda: read["seeds"].append(0.9),
+        lambda: read["seeds"].__setitem__(0, 0.1),
+        lambda: read["seeds"].__iadd__([0.9]),
+        lambda: read["seeds"].sort(),
+        lambda: read.summary.__setitem__("value", 0.0),
+        lambda: read["versions"].__setitem__("numpy", "0"),
+    ]
+    for change in changes:
+        with pytest.raises(TypeError, match="read-only"):
+            change()
+    with pytest.raises(AttributeError):  # the dataclass itself is frozen
+        read.summary = {}
+    # read-only, yet equal to what was written, and written back as the same JSON
+    assert read["seeds"] == [0.7, 0.8] and read.summary == written
+    assert read.to_json() == json.loads(path.read_text())
+    nested = results.frozen({"rows": [{"errors": [0.1]}]})
+    with pytest.raises(TypeError, match="read-only"):
+        nested["rows"][0]["errors"].append(0.2)
+    with pytest.raises(TypeError, match="read-only"):
+        nested["rows"][0].update(errors=[])
+    copied = copy.deepcopy(nested)  # a copy is read-only too, and equal
+    assert copied == nested and isinstance(copied["rows"][0], results.ReadOnlyDict)
+    assert json.loads(json.dumps(results.thawed(nested))) == {"rows": [{"errors": [0.1]}]}
+
+
 def test_every_experiment_has_its_notebook_profiles_and_valid_committed_results():
     for exp in experiment.registered():
         assert exp.notebook_path().exists(), exp.notebook
-        assert exp.notebook.startswith(exp.name[:3]) and all(exp.settings(p) is not None for p in profiles.NAMES)
+        assert exp.notebook.startswith(exp.name[:3]) and all(exp.config(p) is not None for p in profiles.NAMES)
         results.load(exp.name, profiles.REFERENCE)  # checked against the schema when committed
 
 
@@ -286,7 +318,7 @@ def _fig3(before_gap, after_gap):
 
     return {
         "profile": "paper",
-        "settings": {"epoch": 10},
+        "config": {"epoch": 10},
         "share": 0.9,
         "concentration": {"spatial": arm(0.54, 0.54), "spectral": arm(0.54 - before_gap, 0.54 - after_gap)},
     }

@@ -163,7 +163,7 @@ def test_a_recorded_kernel_gap_is_read_back_not_recomputed(tmp_path, monkeypatch
 def test_the_controls_kernel_gap_runs_are_those_of_the_committed_records():
     runs = fig5.kernel_gap_runs("cpu")
     assert [r["optimizer"] for r in runs.values()] == ["sgd", "sgd", "adam"] and runs["SGD"]["momentum"] == 0
-    steps = fig5.Figure5.settings("cpu")["controls"]["gap_steps"]
+    steps = fig5.Figure5.config("cpu")["controls"]["gap_steps"]
     for label, run in runs.items():  # a refactor that changed a setting would orphan the committed gaps
         assert store.kernel_gap_path(run, steps, fig5.EXPERIMENT, "cpu").exists(), label
 

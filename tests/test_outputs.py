@@ -22,7 +22,7 @@ def root(tmp_path, monkeypatch):
 
 def test_unknown_profile_or_experiment_is_an_error():
     with pytest.raises(ValueError, match="profile.*'fast'"):
-        experiment.get("03_fig4a").settings("fast")
+        experiment.get("03_fig4a").config("fast")
     with pytest.raises(ValueError, match="registered experiment.*'99_x'"):
         experiment.get("99_x")
 

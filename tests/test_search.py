@@ -56,7 +56,7 @@ def test_the_space_is_the_papers_and_the_rest_is_fixed_at_its_optimum():
     assert np.isclose(1 - space["one_minus_momentum"].high, 1 - 0.1**0.5)
     assert np.isclose(1 - space["one_minus_momentum"].low, 0.99)
     assert (space["learning_rate"].low, space["learning_rate"].high) == (1e-4, 0.1)
-    cpu = search.Search.settings("cpu")
+    cpu = search.Search.config("cpu")
     assert list(search.distributions(cpu)) == ["num_layers", "weight_decay", "learning_rate"]
     assert search.distributions(cpu)["num_layers"].high >= 12
     assert search.fixed(cpu) == {"gamma": 0.85, "alpha": 0.30, "beta": 0.15, "momentum": 0.95}
@@ -130,7 +130,7 @@ def test_a_finished_search_is_reused_and_a_fresh_storage_continues_it(tiny_searc
     assert longer["trials"][3]["params"] not in [t["params"] for t in first["trials"]]
 
     monkeypatch.setitem(search.Search.profiles, "smoke", {**TINY, "epochs": 2})
-    with pytest.raises(ValueError, match="other settings"):
+    with pytest.raises(ValueError, match="another config"):
         search.search("smoke")
 
     # README says a search is unfinished until its results file holds all its trials.

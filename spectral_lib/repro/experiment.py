@@ -4,9 +4,11 @@ An experiment is one figure or table of the paper: one module of :mod:`spectral_
 one results file ``results/<name>.json`` and the runs it trains. A subclass of :class:`Experiment` states
 
 - ``name`` (``"04_fig5"``: the results file, the runs' folder), ``notebook`` (its notebook's stem) and
-  ``title`` (its README heading); ``profiles``: its settings under each of :data:`profiles.NAMES`;
+  ``title`` (its README heading); ``profiles``: its *config* under each of :data:`profiles.NAMES`
+  (what the profile asks of it: sizes, epochs, trials; *settings* are a training run's,
+  :mod:`run_settings`);
   ``requires``: the experiments whose outputs it reads, through their modules' functions (never their
-  settings), and ``snapshots(profile)``: the epochs after which it reads their runs' state (saved by
+  config), and ``snapshots(profile)``: the epochs after which it reads their runs' state (saved by
   their plans);
 - ``schema`` and ``fields``: the version and the keys of its results summary with their type hints,
   checked all the way down (:mod:`schema`: ``list[float]``, ``dict[str, Row]`` with ``Row`` a
@@ -21,10 +23,10 @@ one results file ``results/<name>.json`` and the runs it trains. A subclass of :
   can), so ``make figures`` never starts hours of training unasked;
 - ``verdicts(summary)``: its claims about the paper, each a :class:`verdicts.Verdict` with the
   evidence it rests on, computed whenever the report is written; ``describe(profile)``: what it computes
-  or trains under a profile, in a few words from its settings (README's table of profiles);
+  or trains under a profile, in a few words from its config (README's table of profiles);
   ``readme_section(summary)``: its README section (``summary`` ``None`` when the reference profile has
   not recorded it); ``readme_choices()``: its bullets of README's "choices the paper leaves open",
-  written from its settings so that they cannot drift from the code.
+  written from its config so that they cannot drift from the code.
 
 A benchmark (:class:`Benchmark`) is a README section too: a script of ``benchmarks/`` writes
 ``results/<name>.json`` and its ``readme_section`` turns that into text.
@@ -83,8 +85,8 @@ class Experiment(Section):
         return profiles.project_root() / "notebooks" / f"{self.notebook}.ipynb"
 
     @classmethod
-    def settings(cls, profile: str) -> dict:
-        """The experiment's settings under ``profile`` (a copy of its entry of ``profiles``)."""
+    def config(cls, profile: str) -> dict:
+        """The experiment's config under ``profile`` (a copy of its entry of ``profiles``)."""
         if profile not in cls.profiles:
             raise ValueError(f"`profile` must be one of {profiles.NAMES}, got profile={profile!r}.")
         return dict(cls.profiles[profile])
@@ -96,8 +98,8 @@ class Experiment(Section):
         return results.load(self.name, profiles.REFERENCE)
 
     def describe(self, profile: str) -> str:
-        """What it computes or trains under ``profile``, from its settings (by default the settings themselves)."""
-        return ", ".join(f"{key} {value}" for key, value in self.settings(profile).items()) or "no settings"
+        """What it computes or trains under ``profile``, from its config (by default the config itself)."""
+        return ", ".join(f"{key} {value}" for key, value in self.config(profile).items()) or "nothing to set"
 
     def plan(self, profile: str) -> list[dict]:
         """The runs this experiment trains under ``profile`` (none by default)."""
@@ -135,7 +137,7 @@ class Experiment(Section):
         ]
 
     def readme_choices(self) -> list[str]:
-        """Its README bullets on the choices the paper leaves open, from its settings (none by default)."""
+        """Its README bullets on the choices the paper leaves open, from its config (none by default)."""
         return []
 
 

@@ -63,7 +63,7 @@ class Figure2(experiment.Experiment):
     profiles = {name: {"image_size": 256} for name in NAMES}
 
     def describe(self, profile: str) -> str:
-        size = self.settings(profile)["image_size"]
+        size = self.config(profile)["image_size"]
         return f"two photographs at {size} x {size}, values kept 1/{REDUCTIONS[0]} to 1/{REDUCTIONS[-1]}"
 
     def verdicts(self, summary) -> list[verdicts.Verdict]:

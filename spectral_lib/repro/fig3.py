@@ -77,11 +77,11 @@ def concentrations(trained: dict, initial: dict) -> dict[str, dict[str, Concentr
     return {arm: {layer: measures(t, initial[arm], layer) for layer in layers(t)} for arm, t in trained.items()}
 
 
-def summary(settings: dict, pair: dict, trained: dict, initial: dict) -> dict:
-    """The results summary: the profile's ``settings``, the names of the two runs of ``pair`` (:func:`pair`),
+def summary(config: dict, pair: dict, trained: dict, initial: dict) -> dict:
+    """The results summary: the experiment's ``config``, the names of the two runs of ``pair`` (:func:`pair`),
     :data:`SHARE` and their :func:`concentrations`."""
     return {
-        "settings": settings,
+        "config": config,
         "runs": {arm: run_settings.name(e["run"]) for arm, e in pair.items()},
         "share": SHARE,
         "concentration": concentrations(trained, initial),
@@ -90,7 +90,7 @@ def summary(settings: dict, pair: dict, trained: dict, initial: dict) -> dict:
 
 def pair(profile: str) -> dict[str, dict]:
     """Figure 5's plan entries whose state Figure 3 reads after its ``epoch``, by parameterization."""
-    return fig5.snapshotted(profile, Figure3.settings(profile)["epoch"])
+    return fig5.snapshotted(profile, Figure3.config(profile)["epoch"])
 
 
 class Figure3(experiment.Experiment):
@@ -98,8 +98,9 @@ class Figure3(experiment.Experiment):
     notebook = "05_fig3_sparsity_adam_moments"
     title = "Figure 3: sparsity of the learned filters and of Adam's moments"
     paper_item = "Figure 3"
+    schema = 2  # 2: the profile's entry is `config` (was `settings`, a name of run settings)
     fields = {  # runs: the run's name by arm; concentration: by arm (spatial, spectral), then by convolution
-        "settings": dict,
+        "config": dict,
         "runs": dict[str, str],
         "share": float,
         "concentration": dict[str, dict[str, Concentrations]],
@@ -110,14 +111,14 @@ class Figure3(experiment.Experiment):
     requires = (fig5.EXPERIMENT,)
 
     def snapshots(self, profile: str) -> tuple[int, ...]:
-        return (self.settings(profile)["epoch"],)
+        return (self.config(profile)["epoch"],)
 
     def describe(self, profile: str) -> str:
-        epoch = self.settings(profile)["epoch"]
+        epoch = self.config(profile)["epoch"]
         return f"trains nothing: Figure 5's Generic 3x3 Adam pair of seed 0 after epoch {epoch}"
 
     def missing(self, profile: str) -> str | None:
-        epoch = self.settings(profile)["epoch"]
+        epoch = self.config(profile)["epoch"]
         absent = [
             arm
             for arm, e in pair(profile).items()
@@ -138,7 +139,7 @@ class Figure3(experiment.Experiment):
             "Parseval. It already differs at initialization: the orthonormal DFT of Glorot-uniform filters is close "
             f"to Gaussian, whose heavier tails put {share} of the energy on fewer entries than uniform values do. "
             "So the claim is read as the gap between the arms growing beyond that initial gap; with one trained "
-            f"seed and one snapshot (epoch {self.settings(profiles.REFERENCE)['epoch']} of Figure 5's seed 0) "
+            f"seed and one snapshot (epoch {self.config(profiles.REFERENCE)['epoch']} of Figure 5's seed 0) "
             "there is no spread to measure a change against, and the verdict is inconclusive whatever the gap; "
             f"a snapshot after fewer Adam steps than the paper's ({adam_steps(profiles.REFERENCE)} in the reference "
             f"profile against about {adam_steps('paper')}) has not tested the claim at all.",
@@ -150,7 +151,7 @@ class Figure3(experiment.Experiment):
         steps than the paper's (:func:`adam_steps` of the ``paper`` profile) has not tested either claim;
         one trained seed and one snapshot is inconclusive whatever the gap. Each row says which way its
         numbers point."""
-        out, epoch, steps = [], summary["settings"]["epoch"], adam_steps(summary["profile"])
+        out, epoch, steps = [], summary["config"]["epoch"], adam_steps(summary["profile"])
         regime = f"one seed, one snapshot after epoch {epoch} ({steps} Adam steps"
         if steps < adam_steps("paper"):
             verdict, regime = verdicts.NOT_TESTED, f"{regime}; the paper's is after about {adam_steps('paper')})"
@@ -188,7 +189,7 @@ def adam_steps(profile: str) -> int:
     """Adam steps before Figure 3's snapshot under ``profile``: its epoch times the steps per epoch of
     Figure 5's Generic cell, whose state it reads."""
     run = pair(profile)["spectral"]["run"]
-    return Figure3.settings(profile)["epoch"] * (run["train_images"] // run["batch_size"])
+    return Figure3.config(profile)["epoch"] * (run["train_images"] // run["batch_size"])
 
 
 EXPERIMENT = Figure3.name

@@ -115,12 +115,12 @@ def image_sets(cifar: np.ndarray, photos: list[np.ndarray]) -> dict[str, list[np
     }
 
 
-def summary(settings: dict, sets: dict[str, list[np.ndarray]]) -> dict:
-    """The results summary: the settings, the number of images of each of ``sets`` (``{title: batches}``,
+def summary(config: dict, sets: dict[str, list[np.ndarray]]) -> dict:
+    """The results summary: the experiment's ``config``, the number of images of each of ``sets`` (``{title: batches}``,
     all batches of a set of one size), their :func:`curves` and the means at the block fractions."""
     found = {title: curves(losses(batches, batches[0].shape[1])) for title, batches in sets.items()}
     return {
-        "settings": {**settings, "photographs": list(settings["photographs"])},
+        "config": {**config, "photographs": list(config["photographs"])},
         "images": {title: sum(len(b) for b in batches) for title, batches in sets.items()},
         "at_block_fractions": {title: at_block_fractions(curve) for title, curve in found.items()},
         "curves": found,
@@ -132,8 +132,9 @@ class Figure4a(experiment.Experiment):
     notebook = "03_fig4a_information_loss"
     title = "Figure 4(a): information loss"
     paper_item = "Figure 4(a)"
+    schema = 2  # 2: the profile's entry is `config` (was `settings`, a name of run settings)
     fields = {  # by set of images, then by method (spectral, avg, max)
-        "settings": dict,
+        "config": dict,
         "images": dict[str, int],
         "at_block_fractions": dict[str, list[AtBlockFraction]],
         "curves": dict[str, dict[str, Curve]],
@@ -147,7 +148,7 @@ class Figure4a(experiment.Experiment):
     }
 
     def describe(self, profile: str) -> str:
-        s = self.settings(profile)
+        s = self.config(profile)
         return (
             f"the first {s['cifar_images']} CIFAR-10 test images and {len(s['photographs'])} photographs at "
             f"{s['photo_size']} x {s['photo_size']}"

@@ -55,7 +55,7 @@ def plan(profile: str) -> list[dict]:
     (settings), ``epochs`` and ``snapshot_epochs`` (the Generic 3x3 Adam pair of
     seed 0 is saved after the epochs of :func:`snapshot_epochs`).
     """
-    config, saved = Figure5.settings(profile), snapshot_epochs(profile)
+    config, saved = Figure5.config(profile), snapshot_epochs(profile)
     entries = []
 
     def add(cell, role, parameterization, seed, data, **extra):
@@ -379,7 +379,7 @@ def first_step_is_round_off(gaps: dict[str, list[float]]) -> bool:
 def kernel_gap_runs(profile: str) -> dict[str, dict]:
     """The runs whose kernels the controls compare step by step, by optimizer: the Generic 3x3 cell's data
     with plain SGD, SGD with momentum (the profile's ``controls``) and Adam (its ``adam_learning_rate``)."""
-    config = Figure5.settings(profile)
+    config = Figure5.config(profile)
     control, generic = config["controls"], config["cells"]["generic"]
     base = run_settings.settings(
         train_images=generic["train_images"], test_images=generic["test_images"], batch_size=generic["batch_size"]
@@ -394,7 +394,7 @@ def kernel_gap_runs(profile: str) -> dict[str, dict]:
 
 def recorded_kernel_gaps(profile: str, data_dir=None) -> dict[str, dict]:
     """:func:`recorded_kernel_gap` of every :func:`kernel_gap_runs` over the profile's ``gap_steps``."""
-    steps = Figure5.settings(profile)["controls"]["gap_steps"]
+    steps = Figure5.config(profile)["controls"]["gap_steps"]
     runs = kernel_gap_runs(profile)
     return {label: recorded_kernel_gap(run, steps, profile, data_dir) for label, run in runs.items()}
 
@@ -488,11 +488,11 @@ def controls(trained: list[dict], kernel_gaps: dict[str, dict]) -> Controls:
     }
 
 
-def summary(settings: dict, trained: list[dict], kernel_gaps: dict[str, dict]) -> dict:
-    """The results summary: the profile's ``settings``, every trained run (:func:`run_records`), the
+def summary(config: dict, trained: list[dict], kernel_gaps: dict[str, dict]) -> dict:
+    """The results summary: the experiment's ``config``, every trained run (:func:`run_records`), the
     speed-up :func:`table` of the Adam runs and the :func:`controls`."""
     return {
-        "settings": settings,
+        "config": config,
         "runs": run_records(trained),
         "speedup": table([e for e in trained if e["role"] == "adam"]),
         "controls": controls(trained, kernel_gaps),
@@ -555,8 +555,8 @@ class Figure5(experiment.Experiment):
     notebook = "04_fig5_speedup_spectral_parameterization"
     title = "Figure 5: speed-up of the spectral parameterization"
     paper_item = "Figure 5"
-    schema = 2  # 2: the controls name the machines that computed the kernel gaps
-    fields = {"settings": dict, "runs": list[Run], "speedup": list[Cell], "controls": Controls}
+    schema = 3  # 2: the controls name the machines that computed the kernel gaps; 3: `config` (was `settings`)
+    fields = {"config": dict, "runs": list[Run], "speedup": list[Cell], "controls": Controls}
     # Figure 5: every cell trained in both parameterizations with Adam. Per architecture: the first
     # `train_images` of the training set, the first `test_images` of the test set (evaluated after
     # every epoch), `epochs`, `seeds` (0 .. seeds - 1) and the batch size. `controls`: the Generic 3x3
@@ -591,7 +591,7 @@ class Figure5(experiment.Experiment):
         return plan(profile)
 
     def describe(self, profile: str) -> str:
-        config = self.settings(profile)
+        config = self.config(profile)
         groups = {}
         for arch, c in config["cells"].items():
             groups.setdefault(tuple(c.items()), []).append(ARCHITECTURES[arch])
@@ -609,12 +609,12 @@ class Figure5(experiment.Experiment):
         return runner.missing(self, profile, "spectral_lib.repro.fig5")
 
     def verdicts(self, summary) -> list[verdicts.Verdict]:
-        return [cell_verdict(row, summary["settings"]["cells"][row["architecture"]]) for row in summary["speedup"]]
+        return [cell_verdict(row, summary["config"]["cells"][row["architecture"]]) for row in summary["speedup"]]
 
     def readme_choices(self) -> list[str]:
-        config, spm = self.settings(profiles.REFERENCE), run_settings.DEFAULTS
+        config, spm = self.config(profiles.REFERENCE), run_settings.DEFAULTS
         batches = {c["batch_size"] for c in config["cells"].values()}
-        paper_batches = {c["batch_size"] for c in self.settings("paper")["cells"].values()}
+        paper_batches = {c["batch_size"] for c in self.config("paper")["cells"].values()}
         return [
             f"- **Figure 5 runs.** Adam, learning rate {config['adam_learning_rate']:g} (not stated in the paper). "
             "Images standardized per channel with the mean and standard deviation of the training slice; "
@@ -633,7 +633,7 @@ class Figure5(experiment.Experiment):
     def readme_section(self, summary) -> list[str]:
         if summary is None:
             return []
-        cells = summary["settings"]["cells"]
+        cells = summary["config"]["cells"]
         hours = sum(r["wall_seconds"][-1] for r in summary["runs"]) / 3600
         precisions = ", ".join(sorted({r["precision"] for r in summary["runs"]}))
         data = "; ".join(
@@ -647,7 +647,7 @@ class Figure5(experiment.Experiment):
         lines = [
             f"Profile `{summary['profile']}`: {len(summary['runs'])} recorded runs, {hours:.1f} h of training in "
             f"{precisions} on {_machines(summary)} (`results/runs/{self.name}/`). {data}. Adam, learning rate "
-            f"{summary['settings']['adam_learning_rate']}, {augmentation}. The paper trained on all 50 000 images "
+            f"{summary['config']['adam_learning_rate']}, {augmentation}. The paper trained on all 50 000 images "
             "until each spatial model reached its best error; ours train on the slice above, where that best comes "
             "sooner and is far higher than on the full set, so they test the claim in a small-data regime."
             + (
@@ -687,7 +687,7 @@ class Figure5(experiment.Experiment):
             lines.append(
                 f"| {ARCHITECTURES[cell[0]]} | {cell[1]}x{cell[1]} | {per_seed} "
                 f"| {describe_summary(row['epochs'])} | {wall} | {describe_summary(row['epochs_within_se'])} "
-                f"| {paper.SPEEDUP[cell]} | {cell_verdict(row, summary['settings']['cells'][cell[0]]).verdict} "
+                f"| {paper.SPEEDUP[cell]} | {cell_verdict(row, summary['config']['cells'][cell[0]]).verdict} "
                 f"| {best['spatial']['mean']:.3f} / {best['spectral']['mean']:.3f} |"
             )
         short = [

@@ -1,8 +1,8 @@
-"""The run profiles and where each writes its outputs (each experiment holds its settings under them).
+"""The run profiles and where each writes its outputs (each experiment holds its config under them).
 
 ``smoke`` takes seconds per notebook (tests, nbval); ``cpu`` is the reference
 profile whose outputs are committed (the largest faithful run that fits a few
-hours on a 2-core CPU); ``paper`` is the paper's settings where they differ.
+hours on a 2-core CPU); ``paper`` is the paper's where they differ.
 Only the reference profile writes to ``figures/`` and ``results/``; any other
 writes under ``runs/<profile>/``, so a quick run never overwrites the
 committed outputs.

@@ -1,12 +1,12 @@
 """The README's generated parts: the results section, from the reference results files only, and the
-table of profiles and the choices the paper leaves open, from the settings.
+table of profiles and the choices the paper leaves open, from the experiments' config and run settings.
 
 ``python -m spectral_lib.repro.report`` rewrites the parts of README.md between each pair of
 markers below (:data:`BLOCKS`) by looping over the registered sections
 (:func:`spectral_lib.repro.experiment.sections`): every experiment's rows of the table of claims, then
 each section's text under its title; what each experiment runs in each profile; its choices. The
 pipeline does it after every reference run and a test fails when README.md and the results files or
-settings disagree.
+the code disagree.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from spectral_lib.repro.profiles import REFERENCE, project_root
 START = "<!-- results:start: written by `python -m spectral_lib.repro.report` from results/; do not edit by hand -->"
 END = "<!-- results:end -->"
 CHOICES_START = (
-    "<!-- choices:start: written by `python -m spectral_lib.repro.report` from the settings; do not edit by hand -->"
+    "<!-- choices:start: written by `python -m spectral_lib.repro.report` from the code; do not edit by hand -->"
 )
 CHOICES_END = "<!-- choices:end -->"
 PROFILES_START = (
-    "<!-- profiles:start: written by `python -m spectral_lib.repro.report` from the settings; do not edit by hand -->"
+    "<!-- profiles:start: written by `python -m spectral_lib.repro.report` from the code; do not edit by hand -->"
 )
 PROFILES_END = "<!-- profiles:end -->"
 
@@ -80,7 +80,7 @@ def block() -> str:
 
 
 def choices_block() -> str:
-    """README's bullets on the choices the paper leaves open that repeat settings, from the settings."""
+    """README's bullets on the choices the paper leaves open, from each experiment's config and run settings."""
     lines = [CHOICES_START]
     for exp in experiment.registered():
         lines += exp.readme_choices()
@@ -88,7 +88,7 @@ def choices_block() -> str:
 
 
 def profiles_block() -> str:
-    """README's table of what every experiment computes or trains in each profile, from the settings."""
+    """README's table of what every experiment computes or trains in each profile, from its config."""
     lines = [
         PROFILES_START,
         "| notebook | " + " | ".join(f"`{name}`" for name in profiles.NAMES) + " |",

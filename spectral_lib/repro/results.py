@@ -6,7 +6,9 @@
 the commit of the code (``commit``, :func:`store.code_version`; ``None`` in a file written before
 results files named it), and the experiment's summary, whose keys are the experiment's ``fields`` and
 whose values have their types all the way down (:mod:`schema`). A file of another schema version, or
-whose summary lacks a field or has a value of the wrong type, is refused with what to re-run.
+whose summary lacks a field or has a value of the wrong type, is refused with what to re-run. A
+:class:`Results` is read-only all the way down (:func:`frozen`): what reads it cannot change what the
+next reader, or the report, sees.
 """
 
 from __future__ import annotations
@@ -25,10 +27,53 @@ from spectral_lib.utils import machine, versions
 _META = ("experiment", "schema_version", "profile", "machine", "versions", "commit")
 
 
+class _ReadOnly:
+    """Refuses every change; copies and pickles as its plain type's contents."""
+
+    def _refuse(self, *args, **kwargs):
+        raise TypeError("a Results is read-only: change a copy (`list(...)`, `dict(...)`)")
+
+    def __reduce__(self):
+        return type(self), (type(self).__mro__[2](self),)
+
+
+class ReadOnlyList(_ReadOnly, list):
+    """A results summary's list: it compares, iterates and serializes as a list and refuses every change."""
+
+    append = extend = insert = pop = remove = clear = sort = reverse = _ReadOnly._refuse
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _ReadOnly._refuse
+
+
+class ReadOnlyDict(_ReadOnly, dict):
+    """A results summary's dict: it compares, iterates and serializes as a dict and refuses every change."""
+
+    update = pop = popitem = clear = setdefault = _ReadOnly._refuse
+    __setitem__ = __delitem__ = __ior__ = _ReadOnly._refuse
+
+
+def frozen(value):
+    """``value`` (JSON: dicts, lists, scalars) read-only all the way down: each dict a
+    :class:`ReadOnlyDict`, each list a :class:`ReadOnlyList`."""
+    if isinstance(value, dict):
+        return ReadOnlyDict({key: frozen(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return ReadOnlyList(frozen(item) for item in value)
+    return value
+
+
+def thawed(value):
+    """The plain JSON of a :func:`frozen` value (dicts and lists again)."""
+    if isinstance(value, dict):
+        return {key: thawed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [thawed(item) for item in value]
+    return value
+
+
 @dataclasses.dataclass(frozen=True)
 class Results(collections.abc.Mapping):
     """One experiment's results: its provenance and its ``summary``, read as one mapping
-    (``results["speedup"]``, ``results["machine"]``)."""
+    (``results["speedup"]``, ``results["machine"]``), read-only all the way down (:func:`frozen`)."""
 
     experiment: str
     schema_version: int
@@ -37,6 +82,10 @@ class Results(collections.abc.Mapping):
     versions: dict
     commit: str | None
     summary: dict
+
+    def __post_init__(self):
+        for key in ("versions", "summary"):
+            object.__setattr__(self, key, frozen(thawed(getattr(self, key))))
 
     def __getitem__(self, key):
         if key in _META:
@@ -50,7 +99,7 @@ class Results(collections.abc.Mapping):
         return len(_META) + len(self.summary)
 
     def to_json(self) -> dict:
-        return {**{key: getattr(self, key) for key in _META}, **self.summary}
+        return thawed({**{key: getattr(self, key) for key in _META}, **self.summary})
 
 
 def check(experiment, summary: dict, where: str) -> None:

@@ -8,7 +8,7 @@ An experiment's ``fields`` map each top-level key of its summary to a type hint,
 - a ``TypedDict``: exactly its keys (those of a ``total=False`` class may be absent), each of its type;
 - ``T | U``: either;
 - a bare ``dict`` or ``list``: the container only, for what is checked where it is made (a run's
-  settings by :func:`run_settings.settings`, a profile's settings by the experiment).
+  settings by :func:`run_settings.settings`, an experiment's config by the experiment).
 
 A mismatch raises with the path to it (``rows[3].test_error must be float or int or None, got str``).
 """

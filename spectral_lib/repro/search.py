@@ -330,7 +330,7 @@ def at_bounds(best: dict, config: dict) -> dict[str, str]:
 
 
 def summary(study: optuna.Study, config: dict) -> dict:
-    """The results file: the profile's settings, every trial, the best complete trial, and which of its
+    """The results file: the search's config, every trial, the best complete trial, and which of its
     parameters sit at an end of their range."""
     recorded = trials(study, config)
     complete = [t for t in recorded if t["state"] == "COMPLETE"]
@@ -371,7 +371,7 @@ def finished(recorded: dict) -> int:
 def best(profile: str) -> dict | None:
     """The network's hyperparameters of the best complete trial of the finished search of ``profile``,
     with its ``search_trial`` number; ``None`` while the search is unfinished."""
-    config = Search.settings(profile)
+    config = Search.config(profile)
     recorded = results.load(EXPERIMENT, profile)
     if recorded is None or recorded["config"] != config or finished(recorded) < config["trials"]:
         return None
@@ -380,7 +380,7 @@ def best(profile: str) -> dict | None:
 
 
 def _without_trials(config: dict) -> dict:
-    """A search's settings but its number of trials: a longer search continues a shorter one."""
+    """A search's config but its number of trials: a longer search continues a shorter one."""
     return {k: v for k, v in config.items() if k != "trials"}
 
 
@@ -393,12 +393,12 @@ def search(
 
     A finished search in the results file is returned without opening a storage.
     """
-    config = Search.settings(profile)
+    config = Search.config(profile)
     path = results_path(profile)
     recorded = results.load(EXPERIMENT, profile)
     if recorded is not None and _without_trials(recorded["config"]) != _without_trials(config):
         raise ValueError(
-            f"{path} holds a search with other settings ({recorded['config']}) than profile "
+            f"{path} holds a search with another config ({recorded['config']}) than profile "
             f"{profile!r} ({config}): delete it to search again."
         )
     if recorded is not None and finished(recorded) >= config["trials"]:
@@ -508,11 +508,11 @@ class Search(experiment.Experiment):
     }
 
     def describe(self, profile: str) -> str:
-        return _describe(self.settings(profile))
+        return _describe(self.config(profile))
 
     def missing(self, profile: str) -> str | None:
         recorded = results.load(EXPERIMENT, profile)
-        trials = self.settings(profile)["trials"]
+        trials = self.config(profile)["trials"]
         if recorded is not None and finished(recorded) >= trials:
             return None
         done = 0 if recorded is None else finished(recorded)
@@ -540,7 +540,7 @@ class Search(experiment.Experiment):
 
     def readme_section(self, found) -> list[str]:
         """README's section of the search (``found`` ``None``: not run in the reference profile)."""
-        config = self.settings(profiles.REFERENCE)
+        config = self.config(profiles.REFERENCE)
         if found is None:
             return [
                 f"Not yet recorded in the reference profile `{profiles.REFERENCE}` ({_describe(config)}). "

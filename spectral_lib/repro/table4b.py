@@ -126,7 +126,7 @@ def plan(profile: str, searched: dict | None = None) -> list[dict]:
     Each entry: ``part``, ``dataset``, ``variant``, ``seed``, ``epochs``, ``run``, ``export`` (the ``.keras``
     path of a reference model, else ``None``) and ``progress`` (every run reports it each epoch).
     """
-    config = Table.settings(profile)
+    config = Table.config(profile)
     wanted = [(part, dataset, variant, seed, NETWORK) for part, dataset, variant, seed in QUEUE[: config["runs"]]]
     if searched is not None and _differs(searched):
         wanted.append(("searched", "cifar10", "spectral_pooling", 0, {**NETWORK, **searched}))
@@ -407,10 +407,10 @@ def reference_models(trained: list[dict], data_dir=None) -> dict[str, ReferenceM
 
 
 def summary(profile: str, trained: list[dict], references: dict) -> dict:
-    """The results file of the table: the profile's settings, the network, every run of the queue as a
+    """The results file of the table: the experiment's config, the network, every run of the queue as a
     :func:`row` (finished, in progress or not started) and the reference models."""
     return {
-        "settings": Table.settings(profile),
+        "config": Table.config(profile),
         "network": NETWORK,
         "rows": [row(e) for e in trained],
         "reference_models": references,
@@ -426,9 +426,9 @@ class Table(experiment.Experiment):
     notebook = "07_table4b_cifar_spectral_pooling"
     title = "Figure 4(b): CIFAR-10 and CIFAR-100 test error"
     paper_item = "Figure 4(b)"
-    schema = 2
+    schema = 3  # 3: the profile's entry is `config` (was `settings`, a name of run settings)
     fields = {
-        "settings": dict,
+        "config": dict,
         "network": dict[str, float],
         "rows": list[Row],
         "reference_models": dict[str, ReferenceModel],  # by dataset
@@ -462,10 +462,10 @@ class Table(experiment.Experiment):
         return plan(profile, search.best(profile))
 
     def verdicts(self, summary) -> list[verdicts.Verdict]:
-        return judge(summary["rows"], summary["settings"]["epochs"])
+        return judge(summary["rows"], summary["config"]["epochs"])
 
     def readme_choices(self) -> list[str]:
-        config = self.settings(profiles.REFERENCE)
+        config = self.config(profiles.REFERENCE)
         drops = search.paper_drops(paper.EPOCHS)
         return [
             f"- **Figure 4(b) training.** Batch {config['batch_size']}; images standardized per channel with the "
@@ -490,7 +490,7 @@ class Table(experiment.Experiment):
         ]
 
     def describe(self, profile: str) -> str:
-        config = self.settings(profile)
+        config = self.config(profile)
         return (
             f"the first {config['runs']} of the queue's {len(QUEUE)} runs (twin, control, headline, ...), "
             f"{config['epochs']} epoch{'s' * (config['epochs'] != 1)} each; {config['train_images']} / "
@@ -547,7 +547,7 @@ def cost(bench: dict | None) -> list[str]:
     training images over images per second, evaluation left out."""
     if bench is None:
         return []
-    config = Table.settings(profiles.REFERENCE)
+    config = Table.config(profiles.REFERENCE)
     images = config["epochs"] * config["train_images"]
     lines = [
         "",
