@@ -263,24 +263,26 @@ def test_every_committed_record_comes_from_a_committed_state_and_names_its_machi
 
 
 def test_code_version_marks_changed_code_but_not_regenerated_outputs(tmp_path, monkeypatch):
-    # A record written while the pipeline rewrites results/ and figures/ still comes from committed code.
+    # A record or benchmark written while the pipeline or a benchmark rewrites results/, figures/ and
+    # README's generated sections still comes from committed code.
     def git(*args):
         subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
 
-    for folder in ("results", "figures", "spectral_lib"):
-        (tmp_path / folder).mkdir()
-        (tmp_path / folder / "a.txt").write_text("committed")
+    changed = ("results/a.txt", "figures/a.txt", "README.md", "spectral_lib/a.txt")
+    for name in changed:
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text("committed")
     git("init", "-q")
     git("add", ".")
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "c")
     monkeypatch.setattr(profiles, "project_root", lambda: tmp_path)
     versions = []
-    for folder in ("results", "figures", "spectral_lib"):
-        (tmp_path / folder / "a.txt").write_text("changed")
+    for name in changed:
+        (tmp_path / name).write_text("changed")
         store.code_version.cache_clear()
         versions.append(store.code_version())
     store.code_version.cache_clear()
-    assert [v.endswith("+changes") for v in versions] == [False, False, True], versions
+    assert [v.endswith("+changes") for v in versions] == [False, False, False, True], versions
 
 
 ZEN4 = """processor\t: 0

@@ -71,7 +71,9 @@ def _git(*args: str) -> str:
     return done.stdout.strip()
 
 
-OUTPUTS = ("results", "figures")  # what the notebooks write: regenerating them leaves the code unchanged
+# What the notebooks and the benchmarks write (README.md: its generated sections): regenerating them leaves
+# the code unchanged.
+OUTPUTS = ("results", "figures", "README.md")
 
 
 @functools.cache
