@@ -22,11 +22,17 @@ one results file ``results/<name>.json`` and the runs it trains. A subclass of :
 - ``missing(profile)``: why its notebook cannot be executed from recorded runs alone (``None`` when it
   can), so ``make figures`` never starts hours of training unasked;
 - ``verdicts(summary)``: its claims about the paper, each a :class:`verdicts.Verdict` with the
-  evidence it rests on, computed whenever the report is written; ``describe(profile)``: what it computes
+  evidence it rests on (its module's ``judge``), computed whenever the report is written;
+- its prose: ``describe(profile)``: what it computes
   or trains under a profile, in a few words from its config (README's table of profiles);
   ``readme_section(summary)``: its README section (``summary`` ``None`` when the reference profile has
   not recorded it); ``readme_choices()``: its bullets of README's "choices the paper leaves open",
   written from its config so that they cannot drift from the code.
+
+Science apart from prose: an experiment's module holds its science as module-level functions, each
+tested on its own (``plan``, its metrics, ``summary``, ``judge``: the verdicts of a summary), and its
+class binds them to this contract and holds the prose (``describe``, ``readme_section``,
+``readme_choices``).
 
 A benchmark (:class:`Benchmark`) is a README section too: a script of ``benchmarks/`` writes
 ``results/<name>.json`` and its ``readme_section`` turns that into text.

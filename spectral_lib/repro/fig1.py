@@ -56,6 +56,22 @@ def summary(basis: np.ndarray, camera: np.ndarray, sizes: list[tuple[int, int]])
     }
 
 
+def judge(summary) -> list[verdicts.Verdict]:
+    """Exact, so no noise: reproduced when every size's real-only entries are the paper's."""
+    sym = summary["symmetry"]
+    found = {size: sorted(map(tuple, v["real_entries"])) for size, v in sym.items()}
+    agree = all(entries == paper.real_only_entries(size) for size, entries in found.items())
+    evidence = "; ".join(f"{size}: {entries}" for size, entries in found.items())
+    return [
+        verdicts.Verdict(
+            f"real-only spectrum entries: {paper.REAL_ONLY_RULE}",
+            verdicts.REPRODUCED if agree else verdicts.NOT_REPRODUCED,
+            f"found {evidence}; cameraman's energy within 16 cycles "
+            f"{100 * summary['camera_energy_share_within_16_cycles']:.2f} %",
+        )
+    ]
+
+
 class Figure1(experiment.Experiment):
     name = "01_fig1"
     notebook = "01_fig1_dft_basis_and_symmetry"
@@ -72,19 +88,7 @@ class Figure1(experiment.Experiment):
         return "exact computations, the same in every profile"
 
     def verdicts(self, summary) -> list[verdicts.Verdict]:
-        """Exact, so no noise: reproduced when every size's real-only entries are the paper's."""
-        sym = summary["symmetry"]
-        found = {size: sorted(map(tuple, v["real_entries"])) for size, v in sym.items()}
-        agree = all(entries == paper.real_only_entries(size) for size, entries in found.items())
-        evidence = "; ".join(f"{size}: {entries}" for size, entries in found.items())
-        return [
-            verdicts.Verdict(
-                f"real-only spectrum entries: {paper.REAL_ONLY_RULE}",
-                verdicts.REPRODUCED if agree else verdicts.NOT_REPRODUCED,
-                f"found {evidence}; cameraman's energy within 16 cycles "
-                f"{100 * summary['camera_energy_share_within_16_cycles']:.2f} %",
-            )
-        ]
+        return judge(summary)
 
 
 EXPERIMENT = Figure1.name

@@ -54,6 +54,26 @@ def summary(photos: dict[str, np.ndarray], reductions: list[int]) -> dict:
     return {"image_size": size, "reductions": list(reductions), "relative_l2_error": errors}
 
 
+def judge(summary) -> list[verdicts.Verdict]:
+    """The paper's qualitative claim, measured: the relative l2 error of every image at every
+    reduction, spectral against max pooling (one image each, exact: no noise to compare with)."""
+    errors, reductions = summary["relative_l2_error"], summary["reductions"]
+    lower = all(s < m for e in errors.values() for s, m in zip(e["spectral"], e["max"]))
+    i = reductions.index(256) if 256 in reductions else -1
+    evidence = "; ".join(
+        f"{name} at 1/{reductions[i]} of the values: {e['spectral'][i]:.3f} spectral vs {e['max'][i]:.3f} max"
+        for name, e in errors.items()
+    )
+    return [
+        verdicts.Verdict(
+            paper.CLAIMS["fig2"],
+            verdicts.REPRODUCED if lower else verdicts.NOT_REPRODUCED,
+            f"relative l2 error lower at every reduction "
+            f"{'for every image' if lower else 'not for every image'}; {evidence}",
+        )
+    ]
+
+
 class Figure2(experiment.Experiment):
     name = "02_fig2"
     notebook = "02_fig2_pooling_approximations"
@@ -67,23 +87,7 @@ class Figure2(experiment.Experiment):
         return f"two photographs at {size} x {size}, values kept 1/{REDUCTIONS[0]} to 1/{REDUCTIONS[-1]}"
 
     def verdicts(self, summary) -> list[verdicts.Verdict]:
-        """The paper's qualitative claim, measured: the relative l2 error of every image at every
-        reduction, spectral against max pooling (one image each, exact: no noise to compare with)."""
-        errors, reductions = summary["relative_l2_error"], summary["reductions"]
-        lower = all(s < m for e in errors.values() for s, m in zip(e["spectral"], e["max"]))
-        i = reductions.index(256) if 256 in reductions else -1
-        evidence = "; ".join(
-            f"{name} at 1/{reductions[i]} of the values: {e['spectral'][i]:.3f} spectral vs {e['max'][i]:.3f} max"
-            for name, e in errors.items()
-        )
-        return [
-            verdicts.Verdict(
-                paper.CLAIMS["fig2"],
-                verdicts.REPRODUCED if lower else verdicts.NOT_REPRODUCED,
-                f"relative l2 error lower at every reduction "
-                f"{'for every image' if lower else 'not for every image'}; {evidence}",
-            )
-        ]
+        return judge(summary)
 
 
 EXPERIMENT = Figure2.name

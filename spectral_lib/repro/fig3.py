@@ -93,6 +93,46 @@ def pair(profile: str) -> dict[str, dict]:
     return fig5.snapshotted(profile, Figure3.config(profile)["epoch"])
 
 
+def judge(summary) -> list[verdicts.Verdict]:
+    """Per convolution: did training make the spectral filters sparser beyond the gap the two arms
+    start with, and does Adam's ``|m|`` sit on fewer spectral parameters. A snapshot after fewer Adam
+    steps than the paper's (:func:`adam_steps` of the ``paper`` profile) has not tested either claim;
+    one trained seed and one snapshot is inconclusive whatever the gap. Each row says which way its
+    numbers point."""
+    out, epoch, steps = [], summary["config"]["epoch"], adam_steps(summary["profile"])
+    regime = f"one seed, one snapshot after epoch {epoch} ({steps} Adam steps"
+    if steps < adam_steps("paper"):
+        verdict, regime = verdicts.NOT_TESTED, f"{regime}; the paper's is after about {adam_steps('paper')})"
+    else:
+        verdict, regime = verdicts.INCONCLUSIVE, f"{regime})"
+    way = lambda toward: "points toward the claim" if toward else "points against the claim"  # noqa: E731
+    for layer, s in summary["concentration"]["spectral"].items():
+        p = summary["concentration"]["spatial"][layer]
+        before, after = p["initial_energy"] - s["initial_energy"], p["trained_energy"] - s["trained_energy"]
+        out.append(
+            verdicts.Verdict(
+                f"{layer}: {paper.CLAIMS['fig3_sparser']}, beyond the gap at initialization",
+                verdict,
+                f"{regime}: {100 * summary['share']:.0f} % of the energy in "
+                f"{100 * s['trained_energy']:.1f} % of the spectral vs {100 * p['trained_energy']:.1f} % of the "
+                f"spatial entries, a gap of {100 * after:+.1f} points against {100 * before:+.1f} at "
+                f"initialization ({100 * (after - before):+.1f}, {way(after > before)}); no spread over seeds to "
+                "measure it against",
+            )
+        )
+        out.append(
+            verdicts.Verdict(
+                f"{layer}: {paper.CLAIMS['fig3_moments']}",
+                verdict,
+                f"{regime}: {100 * summary['share']:.0f} % of Adam's |m| on "
+                f"{100 * s['first_moment']:.1f} % of the spectral vs {100 * p['first_moment']:.1f} % of the "
+                f"spatial parameters ({way(s['first_moment'] < p['first_moment'])}); no initial state to compare "
+                "with",
+            )
+        )
+    return out
+
+
 class Figure3(experiment.Experiment):
     name = "05_fig3"
     notebook = "05_fig3_sparsity_adam_moments"
@@ -146,43 +186,7 @@ class Figure3(experiment.Experiment):
         ]
 
     def verdicts(self, summary) -> list[verdicts.Verdict]:
-        """Per convolution: did training make the spectral filters sparser beyond the gap the two arms
-        start with, and does Adam's ``|m|`` sit on fewer spectral parameters. A snapshot after fewer Adam
-        steps than the paper's (:func:`adam_steps` of the ``paper`` profile) has not tested either claim;
-        one trained seed and one snapshot is inconclusive whatever the gap. Each row says which way its
-        numbers point."""
-        out, epoch, steps = [], summary["config"]["epoch"], adam_steps(summary["profile"])
-        regime = f"one seed, one snapshot after epoch {epoch} ({steps} Adam steps"
-        if steps < adam_steps("paper"):
-            verdict, regime = verdicts.NOT_TESTED, f"{regime}; the paper's is after about {adam_steps('paper')})"
-        else:
-            verdict, regime = verdicts.INCONCLUSIVE, f"{regime})"
-        way = lambda toward: "points toward the claim" if toward else "points against the claim"  # noqa: E731
-        for layer, s in summary["concentration"]["spectral"].items():
-            p = summary["concentration"]["spatial"][layer]
-            before, after = p["initial_energy"] - s["initial_energy"], p["trained_energy"] - s["trained_energy"]
-            out.append(
-                verdicts.Verdict(
-                    f"{layer}: {paper.CLAIMS['fig3_sparser']}, beyond the gap at initialization",
-                    verdict,
-                    f"{regime}: {100 * summary['share']:.0f} % of the energy in "
-                    f"{100 * s['trained_energy']:.1f} % of the spectral vs {100 * p['trained_energy']:.1f} % of the "
-                    f"spatial entries, a gap of {100 * after:+.1f} points against {100 * before:+.1f} at "
-                    f"initialization ({100 * (after - before):+.1f}, {way(after > before)}); no spread over seeds to "
-                    "measure it against",
-                )
-            )
-            out.append(
-                verdicts.Verdict(
-                    f"{layer}: {paper.CLAIMS['fig3_moments']}",
-                    verdict,
-                    f"{regime}: {100 * summary['share']:.0f} % of Adam's |m| on "
-                    f"{100 * s['first_moment']:.1f} % of the spectral vs {100 * p['first_moment']:.1f} % of the "
-                    f"spatial parameters ({way(s['first_moment'] < p['first_moment'])}); no initial state to compare "
-                    "with",
-                )
-            )
-        return out
+        return judge(summary)
 
 
 def adam_steps(profile: str) -> int:

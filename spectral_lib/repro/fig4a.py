@@ -127,6 +127,28 @@ def summary(config: dict, sets: dict[str, list[np.ndarray]]) -> dict:
     }
 
 
+def judge(summary) -> list[verdicts.Verdict]:
+    """Claim 1 on each image set: the mean error of spectral pooling below max pooling's at every
+    fraction max pooling reaches (means over the whole set: exact for it, no sampling noise)."""
+    out = []
+    for name, rows in summary["at_block_fractions"].items():
+        below = all(r["spectral"] < r["max"] for r in rows)
+        closest = min(rows, key=lambda r: r["max"] - r["spectral"])
+        avg = [f"1/{round(1 / r['fraction'])}" for r in rows if r["avg"] <= r["spectral"]]
+        out.append(
+            verdicts.Verdict(
+                f"{paper.CLAIMS['fig4a']} ({name}, {summary['images'][name]} images)",
+                verdicts.REPRODUCED if below else verdicts.NOT_REPRODUCED,
+                f"mean relative l2 error below max pooling's at {sum(r['spectral'] < r['max'] for r in rows)} of "
+                f"{len(rows)} fractions; closest at 1/{round(1 / closest['fraction'])}: "
+                f"{closest['spectral']:.3f} vs "
+                f"{closest['max']:.3f}; average pooling (not in the paper) at or below spectral at "
+                f"{', '.join(avg) or 'no fraction'}",
+            )
+        )
+    return out
+
+
 class Figure4a(experiment.Experiment):
     name = "03_fig4a"
     notebook = "03_fig4a_information_loss"
@@ -155,25 +177,7 @@ class Figure4a(experiment.Experiment):
         )
 
     def verdicts(self, summary) -> list[verdicts.Verdict]:
-        """Claim 1 on each image set: the mean error of spectral pooling below max pooling's at every
-        fraction max pooling reaches (means over the whole set: exact for it, no sampling noise)."""
-        out = []
-        for name, rows in summary["at_block_fractions"].items():
-            below = all(r["spectral"] < r["max"] for r in rows)
-            closest = min(rows, key=lambda r: r["max"] - r["spectral"])
-            avg = [f"1/{round(1 / r['fraction'])}" for r in rows if r["avg"] <= r["spectral"]]
-            out.append(
-                verdicts.Verdict(
-                    f"{paper.CLAIMS['fig4a']} ({name}, {summary['images'][name]} images)",
-                    verdicts.REPRODUCED if below else verdicts.NOT_REPRODUCED,
-                    f"mean relative l2 error below max pooling's at {sum(r['spectral'] < r['max'] for r in rows)} of "
-                    f"{len(rows)} fractions; closest at 1/{round(1 / closest['fraction'])}: "
-                    f"{closest['spectral']:.3f} vs "
-                    f"{closest['max']:.3f}; average pooling (not in the paper) at or below spectral at "
-                    f"{', '.join(avg) or 'no fraction'}",
-                )
-            )
-        return out
+        return judge(summary)
 
     def readme_section(self, summary) -> list[str]:
         if summary is None:

@@ -546,6 +546,11 @@ def cell_verdict(row: dict, budget: dict) -> verdicts.Verdict:
     return verdicts.Verdict(claim, verdicts.INCONCLUSIVE, f"{trained}, readings on both sides of {low:g}x: {evidence}")
 
 
+def judge(summary) -> list[verdicts.Verdict]:
+    """Claim 3 for every cell of the speed-up table (:func:`cell_verdict` on the cell's budget)."""
+    return [cell_verdict(row, summary["config"]["cells"][row["architecture"]]) for row in summary["speedup"]]
+
+
 def _machines(summary) -> str:
     return "; ".join(sorted({r["machine"] for r in summary["runs"]}))
 
@@ -609,7 +614,7 @@ class Figure5(experiment.Experiment):
         return runner.missing(self, profile, "spectral_lib.repro.fig5")
 
     def verdicts(self, summary) -> list[verdicts.Verdict]:
-        return [cell_verdict(row, summary["config"]["cells"][row["architecture"]]) for row in summary["speedup"]]
+        return judge(summary)
 
     def readme_choices(self) -> list[str]:
         config, spm = self.config(profiles.REFERENCE), run_settings.DEFAULTS
