@@ -14,6 +14,7 @@ from spectral_lib.repro import (
     benchmarks,
     experiment,
     fig1,
+    fig2,
     fig3,
     fig4a,
     fig5,
@@ -326,26 +327,37 @@ def _fig3(before_gap, after_gap):
 
 def test_figure3_with_one_seed_is_inconclusive_short_of_the_papers_steps_untested_and_says_the_gaps():
     assert fig3.adam_steps("cpu") == 10 * (2000 // 64) == 310 and fig3.adam_steps("paper") == 3900
-    judged = fig3.Figure3().verdicts(_fig3(0.075, 0.2))
+    judged = fig3.judge(_fig3(0.075, 0.2))
     assert [v.verdict for v in judged] == [verdicts.INCONCLUSIVE] * 2
     assert "+20.0 points against +7.5 at initialization (+12.5, points toward the claim)" in judged[0].evidence
     assert "(points against the claim)" in judged[1].evidence  # |m| on 40 % of both: not fewer
-    short = fig3.Figure3().verdicts({**_fig3(0.075, 0.2), "profile": "cpu"})
+    short = fig3.judge({**_fig3(0.075, 0.2), "profile": "cpu"})
     assert [v.verdict for v in short] == [verdicts.NOT_TESTED] * 2 and "310 Adam steps" in short[0].evidence
 
 
 def test_figure1_and_4a_verdicts_turn_on_one_wrong_entry():
     sym = {size: {"real_entries": [list(e) for e in paper.real_only_entries(size)]} for size in ("7x7", "8x8", "7x8")}
     good = {"symmetry": sym, "camera_energy_share_within_16_cycles": 0.9, "basis_orthonormal": True}
-    assert fig1.Figure1().verdicts(good)[0].verdict == verdicts.REPRODUCED
+    assert fig1.judge(good)[0].verdict == verdicts.REPRODUCED
     sym["8x8"]["real_entries"] = sym["8x8"]["real_entries"][:3]  # (4, 4) lost: the corner trap
-    assert fig1.Figure1().verdicts(good)[0].verdict == verdicts.NOT_REPRODUCED
+    assert fig1.judge(good)[0].verdict == verdicts.NOT_REPRODUCED
     rows = [
         {"fraction": 0.25, "spectral": 0.1, "avg": 0.12, "max": 0.2},
         {"fraction": 1 / 16, "spectral": 0.3, "avg": 0.25, "max": 0.29},
     ]
-    judged = fig4a.Figure4a().verdicts({"at_block_fractions": {"photographs": rows}, "images": {"photographs": 14}})
+    judged = fig4a.judge({"at_block_fractions": {"photographs": rows}, "images": {"photographs": 14}})
     assert judged[0].verdict == verdicts.NOT_REPRODUCED and "below max pooling's at 1 of 2" in judged[0].evidence
+
+
+def test_figure2_verdict_turns_on_one_reduction_where_spectral_is_not_lower():
+    errors = {"camera": {"max": [0.1, 0.2, 0.3], "spectral": [0.05, 0.1, 0.2]}}
+    good = {"image_size": 256, "reductions": [4, 16, 256], "relative_l2_error": errors}
+    judged = fig2.judge(good)[0]
+    assert judged.verdict == verdicts.REPRODUCED and "camera at 1/256 of the values: 0.200 spectral vs 0.300 max" in (
+        judged.evidence
+    )
+    errors["camera"]["spectral"][1] = 0.2  # a tie at 1/16 is not lower
+    assert fig2.judge(good)[0].verdict == verdicts.NOT_REPRODUCED
 
 
 def test_figure_4a_stores_its_errors_at_the_stated_precision():
