@@ -28,18 +28,21 @@ _META = ("experiment", "schema_version", "profile", "machine", "versions", "comm
 
 
 class _ReadOnly:
-    """Refuses every change; copies and pickles as its plain type's contents."""
+    """Refuses every change; copies and pickles as its ``_plain`` type's contents."""
+
+    _plain: type
 
     def _refuse(self, *args, **kwargs):
         raise TypeError("a Results is read-only: change a copy (`list(...)`, `dict(...)`)")
 
     def __reduce__(self):
-        return type(self), (type(self).__mro__[2](self),)
+        return type(self), (self._plain(self),)
 
 
 class ReadOnlyList(_ReadOnly, list):
     """A results summary's list: it compares, iterates and serializes as a list and refuses every change."""
 
+    _plain = list
     append = extend = insert = pop = remove = clear = sort = reverse = _ReadOnly._refuse
     __setitem__ = __delitem__ = __iadd__ = __imul__ = _ReadOnly._refuse
 
@@ -47,6 +50,7 @@ class ReadOnlyList(_ReadOnly, list):
 class ReadOnlyDict(_ReadOnly, dict):
     """A results summary's dict: it compares, iterates and serializes as a dict and refuses every change."""
 
+    _plain = dict
     update = pop = popitem = clear = setdefault = _ReadOnly._refuse
     __setitem__ = __delitem__ = __ior__ = _ReadOnly._refuse
 
