@@ -89,7 +89,7 @@ class Results(collections.abc.Mapping):
 
     def __post_init__(self):
         for key in ("versions", "summary"):
-            object.__setattr__(self, key, frozen(thawed(getattr(self, key))))
+            object.__setattr__(self, key, frozen(getattr(self, key)))
 
     def __getitem__(self, key):
         if key in _META:
