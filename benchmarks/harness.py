@@ -1,6 +1,6 @@
 """Throughput of the experiment harness against bare ``train_on_batch``: ``python benchmarks/harness.py``.
 
-The harness (:func:`spectral_lib.repro.runs.train`: seeded ``tf.data`` batches
+The harness (:func:`spectral_lib.repro.runs.train`: seeded NumPy batches
 with augmentation, ``model.fit`` with checkpoints and history) must not be the
 bottleneck on 2 cores: its training throughput should be at least 0.9x that of
 a loop of ``model.train_on_batch`` on pre-standardized, pre-batched tensors
@@ -29,7 +29,7 @@ def bare(run: dict, x: np.ndarray, y: np.ndarray, steps: int) -> float:
     """Images per second of ``train_on_batch`` over ``steps`` prepared batches (after one warm-up step)."""
     model = build.build_model(run)
     mean, std = inputs.channel_stats(x)
-    xs = inputs.standardize(x, mean, std).numpy()
+    xs = inputs.standardize(x, mean, std)
     b = run["batch_size"]
     batches = [(xs[i * b : (i + 1) * b], y[i * b : (i + 1) * b]) for i in range(steps + 1)]
     model.train_on_batch(*batches[0])
@@ -39,15 +39,24 @@ def bare(run: dict, x: np.ndarray, y: np.ndarray, steps: int) -> float:
     return steps * b / (time.perf_counter() - start)
 
 
-def harness(run: dict, x: np.ndarray, y: np.ndarray, steps: int) -> float:
-    """Images per second of the harness's second epoch of ``steps`` steps (the first one builds and warms up)."""
+def epochs(run: dict, x: np.ndarray, y: np.ndarray, steps: int) -> list[float]:
+    """Seconds of the harness's two epochs of ``steps`` steps of ``run`` (the first one builds, compiles and
+    warms up), on the images ``x`` and labels ``y``."""
     model = build.build_model(run)
     mean, std = inputs.channel_stats(x)
     n = steps * run["batch_size"]
-    batches = inputs.training_batches(x[:n], y[:n], batch_size=run["batch_size"], seed=0, epochs=2, mean=mean, std=std)
+    batches = inputs.training_batches(
+        x[:n], y[:n], batch_size=run["batch_size"], seed=0, epochs=2, mean=mean, std=std,
+        augmentation=run["augmentation"],
+    )  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         history = training.fit(model, batches, epochs=2, run_dir=tmp, steps_per_epoch=steps, verbose=0)
-    return n / history["epoch_seconds"][1]
+    return history["epoch_seconds"]
+
+
+def harness(run: dict, x: np.ndarray, y: np.ndarray, steps: int) -> float:
+    """Images per second of the harness's second epoch of ``steps`` steps (:func:`epochs`)."""
+    return steps * run["batch_size"] / epochs(run, x, y, steps)[1]
 
 
 def main(argv=None) -> None:

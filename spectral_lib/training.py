@@ -59,6 +59,23 @@ def finished_epochs(run_dir: str | Path) -> int:
     return json.loads(path.read_text())["epoch"] if path.exists() else 0
 
 
+class Deadline(keras.callbacks.Callback):
+    """Stops training at the end of the last epoch that fits before ``deadline`` (a :func:`time.monotonic`
+    value): after an epoch, when another as long as it, with a quarter to spare, would end past it."""
+
+    def __init__(self, deadline: float):
+        super().__init__()
+        self.deadline = deadline
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.monotonic()
+
+    def on_epoch_end(self, epoch, logs=None):
+        now = time.monotonic()
+        if now + 1.25 * (now - self._start) > self.deadline:
+            self.model.stop_training = True
+
+
 def fit(model: keras.Model, x, y=None, *, epochs: int, run_dir: str | Path, callbacks=(), **kwargs) -> dict:
     """``model.fit(x, y, epochs=epochs, **kwargs)`` with checkpoints and a history file in ``run_dir``.
 
@@ -75,5 +92,8 @@ def fit(model: keras.Model, x, y=None, *, epochs: int, run_dir: str | Path, call
         keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
         keras.callbacks.BackupAndRestore(str(run_dir / "backup"), delete_checkpoint=False),
     ]
-    model.fit(x, y, epochs=epochs, callbacks=own + list(callbacks), **kwargs)
+    if finished_epochs(run_dir) >= epochs:  # nothing left to train (an empty stream, which fit refuses)
+        model.load_weights(run_dir / "backup" / "latest.weights.h5")
+    else:
+        model.fit(x, y, epochs=epochs, callbacks=own + list(callbacks), **kwargs)
     return read_history(run_dir)

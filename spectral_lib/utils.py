@@ -20,23 +20,59 @@ def set_seed(seed: int = 0) -> None:
 
 
 def versions() -> dict[str, str]:
-    """Versions and devices a notebook ran with, for its setup cell.
+    """Versions of the Keras backend in use and the rest, and the devices it sees, for a notebook's
+    setup cell and every record (imports only that backend: training needs no TensorFlow).
 
-    Listing the devices initializes them, so TensorFlow's one-time start-up
+    Listing the devices initializes them, so a backend's one-time start-up
     messages land in the cell that prints this, not in a later checked cell.
     """
-    import tensorflow as tf
-
     import spectral_lib
 
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as module
+
+        devices = [d.name for d in module.config.list_logical_devices()]
+    elif backend == "jax":
+        import jax as module
+
+        devices = [str(d) for d in module.devices()]
+    else:
+        import torch as module
+
+        devices = ["cpu", *(f"cuda:{i}" for i in range(module.cuda.device_count()))]
     return {
-        "devices": ", ".join(d.name for d in tf.config.list_logical_devices()),
+        "devices": ", ".join(devices),
         "python": platform.python_version(),
         "spectral_lib": spectral_lib.__version__,
-        "tensorflow": tf.__version__,
+        "backend": backend,
+        backend: module.__version__,
         "keras": keras.__version__,
         "numpy": np.__version__,
     }
+
+
+def accelerator() -> str | None:
+    """The name of the GPU the Keras backend computes on (e.g. ``"NVIDIA H200"``), ``None`` on a CPU."""
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        gpus = [d for d in jax.devices() if d.platform == "gpu"]
+        return gpus[0].device_kind if gpus else None
+    if backend == "torch":
+        import torch
+
+        return torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    return tf.config.experimental.get_device_details(gpus[0]).get("device_name", gpus[0].name) if gpus else None
+
+
+def device() -> str:
+    """What computes: the GPU's name, else the CPU's model (:func:`cpu_model`)."""
+    return accelerator() or cpu_model()
 
 
 CPUINFO = "/proc/cpuinfo"  # Linux's description of the CPU

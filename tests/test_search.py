@@ -205,7 +205,7 @@ def test_two_workers_share_one_sqlite_study_without_losing_or_repeating_trials(t
     trials = study.get_trials()
     numbers = sorted(t.number for t in trials)
     assert numbers == list(range(len(trials)))  # none lost
-    complete = [t for t in trials if t.state in search.FINISHED]
+    complete = [t for t in trials if t.state in search.finished_states()]
     assert 6 <= len(complete) <= 7  # each worker stops once 6 have finished; one may be finishing its last
     params = [tuple(sorted(t.params.items())) for t in complete]
     assert len(set(params)) == len(params)  # none repeated: the workers' samplers are seeded apart

@@ -4,7 +4,8 @@ A long run (Figure 4(b)'s 150 epochs take hours to days on a CPU) is trained in 
 on several machines and commits. Two files say how far it is:
 
 - ``<runs root>/.../<name>/segments.json`` (beside the checkpoint): one entry per stretch of training,
-  ``{"commit", "machine", "precision", "first_epoch", "last_epoch", "start"}``; a stretch starts at
+  ``{"commit", "machine", "backend", "device", "precision", "first_epoch", "last_epoch", "start"}`` (stretches
+  recorded before backend and device were named lack those two: TensorFlow on the machine's CPU); a stretch starts at
   the epoch the checkpoint resumes from (``start``: ``"resumed"`` or ``"fresh"``); a run whose
   checkpoint is gone starts again at epoch 0 (``"restarted"``), and the stretches it lost are kept,
   marked ``"lost": true``, from the committed progress file;
@@ -24,7 +25,7 @@ import keras
 from spectral_lib import training
 from spectral_lib.files import read_json, write_json
 from spectral_lib.repro.store import code_version, progress_path, segments_path
-from spectral_lib.utils import machine
+from spectral_lib.utils import device, machine
 
 
 class _Stretch(TypedDict):
@@ -39,7 +40,17 @@ class _Stretch(TypedDict):
 class Segment(_Stretch, total=False):
     """One stretch of a run's training (module docstring); ``lost`` only on a stretch whose checkpoint is gone."""
 
+    backend: str
+    device: str
     lost: bool
+
+
+def where(segment: Segment) -> str:
+    """The machine a stretch trained on in words: the host alone on its CPU, the GPU and backend when it had one."""
+    if segment.get("device") and segment["device"] not in segment["machine"]:
+        return f"{segment['device']} under {segment['backend']} (host: {segment['machine']})"
+    backend = segment.get("backend", "tensorflow")
+    return segment["machine"] + (f" under {backend}" if backend != "tensorflow" else "")
 
 
 def history(run_dir: Path, evaluated: str) -> dict[str, list[float]]:
@@ -77,6 +88,8 @@ def begin(run: dict, run_dir: Path, first_epoch: int, experiment: str, profile: 
         {
             "commit": code_version(),
             "machine": machine(),
+            "backend": keras.backend.backend(),
+            "device": device(),
             "precision": run["precision"],
             "first_epoch": first_epoch,
             "last_epoch": first_epoch,

@@ -10,7 +10,9 @@ through :func:`main`, so long training can run in the background before the note
 from __future__ import annotations
 
 import argparse
+import time
 
+from spectral_lib import training
 from spectral_lib.repro import profiles, run_settings, runs, store
 from spectral_lib.repro.quiet import quiet
 
@@ -37,11 +39,16 @@ def missing(experiment, profile: str, module: str) -> str | None:
     )
 
 
-def train_plan(experiment, profile: str, entries: list[dict], data_dir=None, verbose=0) -> list[dict]:
+def train_plan(experiment, profile: str, entries: list[dict], data_dir=None, verbose=0, deadline=None) -> list[dict]:
     """Train (or reuse) every entry of a plan of ``experiment`` in order; returns the entries with their
-    ``record``, printing one line per run and what it reached."""
+    ``record``, printing one line per run and what it reached. ``deadline`` (a :func:`time.monotonic` value)
+    stops at the end of the last epoch that fits (:func:`runs.train`) and starts no run after it; the entries
+    not finished then are left out."""
     out = []
     for i, entry in enumerate(entries, 1):
+        if deadline is not None and time.monotonic() >= deadline:
+            print(f"time limit reached: {len(entries) - i + 1} runs not started", flush=True)
+            break
         label = f" ({entry['label']})" if entry.get("label") else ""
         print(f"[{i}/{len(entries)}] {run_settings.name(entry['run'])}{label}, {entry['epochs']} epochs", flush=True)
         record = runs.train(
@@ -53,8 +60,13 @@ def train_plan(experiment, profile: str, entries: list[dict], data_dir=None, ver
             snapshot_epochs=entry.get("snapshot_epochs", ()),
             export=entry.get("export"),
             report_progress=entry.get("progress", False),
+            deadline=deadline,
             verbose=verbose,
         )
+        if record is None:
+            reached = training.finished_epochs(store.run_dir(entry["run"], experiment.name, profile))
+            print(f"    time limit reached at epoch {reached} of {entry['epochs']}: the next call resumes", flush=True)
+            break
         h = record["history"]
         evaluated = "validation_error" if "validation_error" in h else "test_error"
         final = f", final test error {record['final_test']['error']:.4f}" if "final_test" in record else ""
@@ -69,17 +81,37 @@ def train_plan(experiment, profile: str, entries: list[dict], data_dir=None, ver
 
 def main(experiment, argv=None, description: str | None = None) -> list[dict]:
     """Command line of an experiment's module: train its plan under ``--profile``; ``--parts`` keeps
-    the entries whose ``part`` is one of them (for plans whose entries have one, as the table's)."""
+    the entries whose ``part`` is one of them (for plans whose entries have one, as the table's);
+    ``--run`` or ``--index`` picks one entry (one task of a cluster's job array each); ``--time-limit``
+    stops at the end of the last epoch that fits in that many minutes."""
     quiet()
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", default=profiles.REFERENCE, choices=profiles.NAMES)
     parser.add_argument("--parts", nargs="+", help="train only the entries of these parts of the plan")
     parser.add_argument("--data-dir", default=None, help="CIFAR folder (default: $SPECTRAL_CNN_DATA, else data/)")
+    pick = parser.add_mutually_exclusive_group()
+    pick.add_argument("--run", help="train only the entry of this run name")
+    pick.add_argument("--index", type=int, help="train only the entry at this index of the plan (from 0)")
+    parser.add_argument(
+        "--time-limit", type=float, metavar="MINUTES", help="stop at the end of the last epoch that fits in this time"
+    )
     args = parser.parse_args(argv)
+    if args.time_limit is not None and not args.time_limit > 0:
+        parser.error(f"--time-limit must be a positive number of minutes, got {args.time_limit}")
+    deadline = time.monotonic() + 60 * args.time_limit if args.time_limit is not None else None
     entries = experiment.plan(args.profile)
+    names = [run_settings.name(e["run"]) for e in entries]
+    if args.run is not None:
+        if args.run not in names:
+            parser.error(f"--run must be one of the plan's runs {names}, got {args.run!r}")
+        entries = [entries[names.index(args.run)]]
+    if args.index is not None:
+        if not 0 <= args.index < len(entries):
+            parser.error(f"--index must be in 0..{len(entries) - 1} (the plan's {len(entries)} runs), got {args.index}")
+        entries = [entries[args.index]]
     if args.parts:
         known = list(dict.fromkeys(e.get("part") for e in entries))
         if None in known or set(args.parts) - set(known):
             parser.error(f"--parts must be among the plan's parts {[k for k in known if k]}, got {args.parts}")
         entries = [e for e in entries if e["part"] in args.parts]
-    return train_plan(experiment, args.profile, entries, args.data_dir, verbose=2)
+    return train_plan(experiment, args.profile, entries, args.data_dir, verbose=2, deadline=deadline)

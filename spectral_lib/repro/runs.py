@@ -30,17 +30,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import keras
 import numpy as np
 
 from spectral_lib import data, inputs, training
 from spectral_lib.files import write_json
 from spectral_lib.repro import progress
 from spectral_lib.repro.build import build_model
-from spectral_lib.repro.export import save_model, with_preprocessing
+from spectral_lib.repro.export import as_float32, model_error, save_model, with_preprocessing
 from spectral_lib.repro.run_settings import name, settings
 from spectral_lib.repro.snapshots import Snapshot
 from spectral_lib.repro.store import code_version, load, progress_path, record_path, run_dir, snapshot_path
-from spectral_lib.utils import machine, versions
+from spectral_lib.utils import device, machine, versions
 
 __all__ = ["datasets", "train"]
 
@@ -70,9 +71,12 @@ def train(
     export=None,
     callbacks=(),
     report_progress=False,
+    deadline=None,
     verbose=0,
-) -> dict:
-    """Train ``run`` for ``epochs`` epochs (reusing or resuming), record it, return its record.
+) -> dict | None:
+    """Train ``run`` for ``epochs`` epochs (reusing or resuming), record it, return its record; ``None`` when
+    ``deadline`` (a :func:`time.monotonic` value) stopped it first (:class:`training.Deadline`: at the end of the
+    last epoch that fits, its checkpoint and progress written, so that the next call resumes there).
 
     The record's ``history`` holds per epoch ``train_loss`` and ``train_error``
     (running means over the epoch's batches), ``test_loss`` and ``test_error``
@@ -82,7 +86,8 @@ def train(
     ``wall_seconds`` (training plus the per-epoch evaluation).
     ``snapshot_epochs``: epochs after which :class:`Snapshot` saves the
     convolutions beside the record. ``export``: a ``.keras`` path where the
-    trained model is saved :func:`with_preprocessing`. ``callbacks``: more Keras
+    trained model is saved :func:`with_preprocessing`, computing in float32 (:func:`as_float32`), its test error
+    recorded beside the run's own as ``final_test["exported_error"]``. ``callbacks``: more Keras
     callbacks, after the checkpoint of each epoch (the search's pruning). Each
     stretch of training is one of the record's ``segments`` (:mod:`progress`);
     ``report_progress`` also writes the run's progress file after every epoch.
@@ -137,13 +142,17 @@ def train(
             progress.Progress(run, folder, segments, epochs, experiment, profile, evaluated, report=report_progress),
             Snapshot(stem, snapshot_epochs),
             *callbacks,
+            *([training.Deadline(deadline)] if deadline is not None else []),
         ],
         shuffle=False,
         verbose=verbose,
     )
-    if export is not None:
-        save_model(with_preprocessing(model, mean, std), Path(export))
     history = progress.history(folder, evaluated)
+    if len(history.get("epoch_seconds", [])) < epochs:
+        return None
+    exported = with_preprocessing(as_float32(model), mean, std) if export is not None else None
+    if exported is not None:
+        save_model(exported, Path(export))
     record = {
         "name": name(run),
         "experiment": experiment,
@@ -153,6 +162,8 @@ def train(
         "history": history,
         "segments": [s for s in segments if s["last_epoch"] > s["first_epoch"] or s.get("lost")],
         "machine": machine(),
+        "backend": keras.backend.backend(),
+        "device": device(),
         "versions": versions(),
         "code_version": code_version(),
     }
@@ -161,6 +172,8 @@ def train(
             inputs.standardize(splits["test"][0], mean, std), splits["test"][1], batch_size=1000, verbose=0
         )
         record["final_test"] = {"loss": loss, "error": 1 - accuracy}
+        if exported is not None:  # the saved model, in float32, of raw images
+            record["final_test"]["exported_error"] = model_error(exported, *splits["test"])
     write_json(record_path(run, experiment, profile), record)
     progress_path(run, experiment, profile).unlink(missing_ok=True)
     return load(run, epochs, experiment, profile)

@@ -40,20 +40,21 @@ import argparse
 import math
 import time
 import warnings
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 import keras
 import numpy as np
-import optuna
-import sqlalchemy
 
 from spectral_lib.repro import experiment, paper, profiles, results, run_settings, runs, verdicts
 from spectral_lib.repro.quiet import quiet
 
+if TYPE_CHECKING:  # Optuna and SQLAlchemy (the `search` extra) are imported by what runs the search alone
+    import optuna
+
 EXPERIMENT = "06_search"
 _SEARCHABLE = ("gamma", "num_layers", "alpha", "beta", "weight_decay", "one_minus_momentum", "learning_rate")
 STORAGE_ATTEMPTS = 5  # opening a new shared database, see open_study
-FINISHED = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
+FINISHED = ("COMPLETE", "PRUNED")  # the trial states a study counts as done (optuna.trial.TrialState)
 PARAMETERS = ("gamma", "num_layers", "alpha", "beta", "weight_decay", "one_minus_momentum", "learning_rate")
 
 
@@ -65,6 +66,13 @@ def paper_drops(epochs: int) -> tuple[int, ...]:
     ((100, 140), (4,), (1,))
     """
     return tuple(sorted({d for d in (round(2 * epochs / 3), round(14 * epochs / 15)) if 0 < d < epochs}))
+
+
+def finished_states() -> tuple:
+    """:data:`FINISHED` as Optuna's trial states."""
+    import optuna
+
+    return tuple(optuna.trial.TrialState[state] for state in FINISHED)
 
 
 def distributions(config: dict) -> dict[str, optuna.distributions.BaseDistribution]:
@@ -148,6 +156,8 @@ class ReportEpochs(keras.callbacks.Callback):
         self.trial.report(1 - logs["val_accuracy"], epoch + 1)
         self.trial.set_user_attr("train_seconds", logs["wall_seconds"])
         if self.trial.should_prune():
+            import optuna
+
             raise optuna.TrialPruned(f"pruned after epoch {epoch + 1}")
 
 
@@ -156,6 +166,8 @@ def objective(config: dict, profile: str, data_dir=None):
     space = distributions(config)
 
     def evaluate(trial: optuna.Trial) -> float:
+        import optuna
+
         params = {}
         for key, dist in space.items():
             if isinstance(dist, optuna.distributions.IntDistribution):
@@ -190,6 +202,8 @@ def sampler(config: dict, worker: int, trials: int) -> optuna.samplers.TPESample
     of trials the study already holds: workers sharing a study need distinct ``worker`` numbers, and a
     worker opening a study again (restarted, or on a fresh storage seeded from the results file) draws
     on from where it is instead of repeating the random start-up trials it drew before."""
+    import optuna
+
     seed = int(np.random.SeedSequence([config["seed"], worker, trials]).generate_state(1)[0])
     return optuna.samplers.TPESampler(
         seed=seed, n_startup_trials=config["startup_trials"], multivariate=True, constant_liar=True
@@ -198,6 +212,8 @@ def sampler(config: dict, worker: int, trials: int) -> optuna.samplers.TPESample
 
 def reseed(study: optuna.Study, config: dict, worker: int) -> None:
     """Give ``study`` the :func:`sampler` of ``worker`` for the trials it holds now."""
+    import optuna
+
     with warnings.catch_warnings():  # multivariate and constant_liar are marked experimental
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         study.sampler = sampler(config, worker, len(study.get_trials(deepcopy=False)))
@@ -206,6 +222,9 @@ def reseed(study: optuna.Study, config: dict, worker: int) -> None:
 def open_study(config: dict, storage: str, *, worker=0, heartbeat_seconds=60, grace_seconds=180) -> optuna.Study:
     """The study of ``config`` in ``storage``, created if new (name ``spectral-pooling-<dataset>``), with the
     :func:`sampler` of ``worker`` for the trials it holds."""
+    import optuna
+    import sqlalchemy
+
     with warnings.catch_warnings():  # heartbeats and their retry callback are marked experimental
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         for attempt in range(STORAGE_ATTEMPTS):
@@ -287,7 +306,9 @@ def trials(study: optuna.Study, config: dict) -> list[Trial]:
 def restore(study: optuna.Study, recorded: list[dict], config: dict) -> int:
     """Add the finished (complete and pruned) trials of a results file to a study that has none (a fresh
     storage); returns how many."""
-    if study.get_trials(deepcopy=False, states=FINISHED):
+    import optuna
+
+    if study.get_trials(deepcopy=False, states=finished_states()):
         return 0
     space = distributions(config)
     added = 0
@@ -316,6 +337,8 @@ def restore(study: optuna.Study, recorded: list[dict], config: dict) -> int:
 def at_bounds(best: dict, config: dict) -> dict[str, str]:
     """The searched parameters of ``best`` that sit at an end of their range: ``{name: "lowest" | "highest"}``
     (within 2 % of the range, on a log scale for log ranges; M exactly at its end)."""
+    import optuna
+
     out = {}
     for key, dist in distributions(config).items():
         value, low, high = best["params"][key], dist.low, dist.high
@@ -332,6 +355,8 @@ def at_bounds(best: dict, config: dict) -> dict[str, str]:
 def summary(study: optuna.Study, config: dict) -> dict:
     """The results file: the search's config, every trial, the best complete trial, and which of its
     parameters sit at an end of their range."""
+    import optuna
+
     recorded = trials(study, config)
     complete = [t for t in recorded if t["state"] == "COMPLETE"]
     best = min(complete, key=lambda t: t["value"]) if complete else None
@@ -393,6 +418,8 @@ def search(
 
     A finished search in the results file is returned without opening a storage.
     """
+    import optuna
+
     config = Search.config(profile)
     path = results_path(profile)
     recorded = results.load(EXPERIMENT, profile)
@@ -416,8 +443,8 @@ def search(
     def save(study, trial):
         results.save(EXPERIMENT, profile, summary(study, config))
 
-    stop = optuna.study.MaxTrialsCallback(config["trials"], states=FINISHED)
-    if len(study.get_trials(deepcopy=False, states=FINISHED)) < config["trials"]:
+    stop = optuna.study.MaxTrialsCallback(config["trials"], states=finished_states())
+    if len(study.get_trials(deepcopy=False, states=finished_states())) < config["trials"]:
         study.optimize(objective(config, profile, data_dir), callbacks=[save, stop], catch=())
     results.save(EXPERIMENT, profile, summary(study, config))
     return results.load(EXPERIMENT, profile)

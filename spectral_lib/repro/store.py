@@ -16,6 +16,7 @@ Under ``<output root>/results/runs/<experiment>/`` (committed for the reference 
 from __future__ import annotations
 
 import functools
+import os
 import subprocess
 from pathlib import Path
 
@@ -79,13 +80,14 @@ OUTPUTS = ("results", "figures", "README.md")
 @functools.cache
 def code_version() -> str:
     """The git commit of the checkout (``+changes`` when tracked files other than the :data:`OUTPUTS`
-    differ from it), else the version; read once, by the first run this process records (nothing runs
-    git at import)."""
+    differ from it); in a copy without git (a cluster's node, a GPU machine), ``$SPECTRAL_CNN_COMMIT``, which
+    the copy's sender sets to the commit it copied; else the version. Read once, by the first run this
+    process records (nothing runs git at import)."""
     try:
         commit = _git("rev-parse", "--short", "HEAD")
         changes = _git("status", "--porcelain", "--untracked-files=no", "--", ".", *(f":!{o}" for o in OUTPUTS))
     except (OSError, subprocess.CalledProcessError):
         from spectral_lib import __version__
 
-        return __version__
+        return os.environ.get("SPECTRAL_CNN_COMMIT") or __version__
     return commit + ("+changes" if changes else "")

@@ -29,6 +29,7 @@ import numpy as np
 from spectral_lib.repro import (
     benchmarks,
     experiment,
+    export,
     paper,
     profiles,
     progress,
@@ -150,12 +151,6 @@ def plan(profile: str, searched: dict | None = None) -> list[dict]:
     return entries
 
 
-def model_error(model, images: np.ndarray, labels: np.ndarray) -> float:
-    """Error of a model of raw images (uint8 arrays as float32, 0-255) on ``images``."""
-    logits = model.predict(images.astype("float32"), batch_size=500, verbose=0)
-    return float(np.mean(np.argmax(logits, axis=1) != labels))
-
-
 def collect(profile: str, data_dir=None, train: bool = False) -> list[dict]:
     """Every entry of :func:`plan` with its ``record`` (finished), else its ``partial`` progress file, else
     neither (not started); with ``train``, the whole plan is trained first (or reused, or resumed)."""
@@ -209,9 +204,12 @@ class ReferenceModel(TypedDict):
     path: str
     megabytes: float
     run: str
+    compute_dtypes: list[str]
     test_images: int
     test_error: float
+    recorded_precision: str
     recorded_test_error: float
+    recorded_exported_error: float | None
     check_images: int
     check_error: float
 
@@ -235,7 +233,7 @@ def row(entry: dict) -> Row:
         epochs=len(h.get("epoch_seconds", [])),
         segments=segments,
         machines=sorted(
-            {s["machine"] for s in segments if not s.get("lost")} or ({record["machine"]} if record else set())
+            {progress.where(s) for s in segments if not s.get("lost")} or ({record["machine"]} if record else set())
         ),
         curve={k: h.get(k, []) for k in ("train_error", "validation_error", "wall_seconds")},
         **progress.summary(h, run) if h else {"images_per_second": None, "training_seconds": 0.0},
@@ -379,8 +377,9 @@ def shortfall(rows: list[dict]) -> str | None:
 
 def reference_models(trained: list[dict], data_dir=None) -> dict[str, ReferenceModel]:
     """Each exported model of a finished entry of ``trained`` loaded back and evaluated on raw test images:
-    its size, its error on the run's test images against the recorded one, and on the first
-    :data:`REFERENCE_CHECK_IMAGES` (what the tests check)."""
+    its size, the dtypes it computes in (float32: the same errors on any CPU), its error on the run's test
+    images against the recorded ones (in the precision the run trained in, and of the exported model where the
+    record has it), and on the first :data:`REFERENCE_CHECK_IMAGES` (what the tests check)."""
     import keras
 
     import spectral_lib  # noqa: F401  (registers the spectral layers, so the saved model loads)
@@ -397,11 +396,14 @@ def reference_models(trained: list[dict], data_dir=None) -> dict[str, ReferenceM
             "path": profiles.relative(entry["export"]),
             "megabytes": entry["export"].stat().st_size / 2**20,
             "run": entry["record"]["name"],
+            "compute_dtypes": export.compute_dtypes(model),
             "test_images": n,
-            "test_error": model_error(model, cifar.test.x[:n], cifar.test.y[:n]),
+            "test_error": export.model_error(model, cifar.test.x[:n], cifar.test.y[:n]),
+            "recorded_precision": entry["run"]["precision"],
             "recorded_test_error": entry["record"]["final_test"]["error"],
+            "recorded_exported_error": entry["record"]["final_test"].get("exported_error"),
             "check_images": first,
-            "check_error": model_error(model, cifar.test.x[:first], cifar.test.y[:first]),
+            "check_error": export.model_error(model, cifar.test.x[:first], cifar.test.y[:first]),
         }
     return out
 
@@ -426,7 +428,7 @@ class Table(experiment.Experiment):
     notebook = "07_table4b_cifar_spectral_pooling"
     title = "Figure 4(b): CIFAR-10 and CIFAR-100 test error"
     paper_item = "Figure 4(b)"
-    schema = 3  # 3: the profile's entry is `config` (was `settings`, a name of run settings)
+    schema = 4  # 3: the profile's entry is `config` (was `settings`); 4: reference models name their compute dtypes
     fields = {
         "config": dict,
         "network": dict[str, float],
