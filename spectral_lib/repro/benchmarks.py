@@ -101,7 +101,7 @@ class Harness(experiment.Benchmark):
         low = min(r["ratio"] for r in bench["rows"])
         return [
             f"Measured by `python {self.script}` ({minutes(bench['seconds'])}) on {where(bench)}: training "
-            "throughput of the experiment harness (seeded `tf.data` batches with flips and translations, `model.fit` "
+            "throughput of the experiment harness (seeded batches with flips and translations, `model.fit` "
             "with checkpoints and history) against a bare `train_on_batch` loop on prepared batches without "
             f"augmentation, same network, batch 128, median of {bench['reps']} interleaved repetitions: {rows}. "
             f"Target at least 0.9x: {'met' if low >= 0.9 else 'not met'} (lowest {low:.2f}x).",
@@ -197,4 +197,37 @@ class Precision(experiment.Benchmark):
             f"{curves}; within two binomial standard errors at every epoch: "
             f"{'yes' if p['within_two_standard_errors'] else 'no'}.",
         ]
+        return lines
+
+
+class Throughput(experiment.Benchmark):
+    name = "benchmark_throughput"
+    title = "Training throughput per device"
+    script = "benchmarks/throughput.py"
+
+    def readme_section(self, bench: dict | None) -> list[str]:
+        """One table per device and backend of ``benchmarks/throughput.py``'s entries."""
+        if bench is None:
+            return []
+        lines = [
+            f"`python {self.script}` (under `KERAS_BACKEND=jax` or another backend): training images per second "
+            "of the harness's second epoch (`model.fit` on the package's batches, after a first epoch that "
+            "compiles), the hours of one 150-epoch run of 45 000 images at that speed, and the fraction of the "
+            "device's dense bfloat16 peak counting the convolutions' and dense layers' FLOPs only (a lower bound).",
+        ]
+        for entry in bench["devices"]:
+            lines += [
+                "",
+                f"{entry['device']} under {entry['backend']}, host {where(entry)}, {entry['steps']} steps of batch "
+                f"{entry['batch_size']} an epoch ({minutes(entry['seconds'])}):",
+                "",
+                "| network | precision | img/s | h per run | GFLOP per image | of the bf16 peak |",
+                "|---|---|---|---|---|---|",
+            ]
+            lines += [
+                f"| {r['network']} | {r['precision']} | {r['images_per_s']:.0f} | {r['hours_per_run']:.2f} | "
+                f"{r['training_gflop_per_image']:.2f} | "
+                + (f"{100 * r['fraction_of_bf16_peak']:.1f} % |" if r["fraction_of_bf16_peak"] else "- |")
+                for r in entry["rows"]
+            ]
         return lines

@@ -159,6 +159,7 @@ BUILTIN = (
     "spectral_lib.repro.benchmarks:Harness",
     "spectral_lib.repro.benchmarks:Formulations",
     "spectral_lib.repro.benchmarks:Precision",
+    "spectral_lib.repro.benchmarks:Throughput",
 )
 
 _ADDED: dict[str, Section] = {}

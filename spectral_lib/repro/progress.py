@@ -53,6 +53,13 @@ def where(segment: Segment) -> str:
     return segment["machine"] + (f" under {backend}" if backend != "tensorflow" else "")
 
 
+def device_of(segment: Segment) -> str:
+    """The device a stretch computed on and its backend, e.g. ``"NVIDIA H200 (jax)"`` (stretches recorded
+    before devices were named: the CPU of their machine, under TensorFlow)."""
+    device = segment.get("device") or segment["machine"].split(" (")[0]
+    return f"{device} ({segment.get('backend', 'tensorflow')})"
+
+
 def history(run_dir: Path, evaluated: str) -> dict[str, list[float]]:
     """The per-epoch curve of ``run_dir`` in a record's keys (``train_error``, ``<evaluated>_error``, ...)."""
     h = training.read_history(run_dir)

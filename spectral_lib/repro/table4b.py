@@ -22,6 +22,7 @@ goes on down it (reusing finished runs); every queue run writes its progress fil
 
 from __future__ import annotations
 
+import hashlib
 from typing import TypedDict
 
 import numpy as np
@@ -190,6 +191,7 @@ class Row(TypedDict):
     status: str
     segments: list[progress.Segment]
     machines: list[str]
+    devices: list[str]
     curve: Curve
     images_per_second: float | None
     training_seconds: float
@@ -235,6 +237,7 @@ def row(entry: dict) -> Row:
         machines=sorted(
             {progress.where(s) for s in segments if not s.get("lost")} or ({record["machine"]} if record else set())
         ),
+        devices=sorted({progress.device_of(s) for s in segments if not s.get("lost")}),
         curve={k: h.get(k, []) for k in ("train_error", "validation_error", "wall_seconds")},
         **progress.summary(h, run) if h else {"images_per_second": None, "training_seconds": 0.0},
     )
@@ -415,6 +418,14 @@ def reference_models(trained: list[dict], data_dir=None) -> dict[str, ReferenceM
     return out
 
 
+def reproduces(reference: ReferenceModel) -> bool:
+    """Whether a reference model's error agrees with its run's recorded one within two standard errors of a
+    paired difference, ``2 sqrt(2 p (1 - p) / n)`` (the precision benchmark's check): the model computes in
+    float32, the run was tested in the precision it trained in, and rounding flips a few close images."""
+    p, n = reference["recorded_test_error"], reference["test_images"]
+    return abs(reference["test_error"] - p) < 2 * np.sqrt(2 * p * (1 - p) / n)
+
+
 def summary(profile: str, trained: list[dict], references: dict) -> dict:
     """The results file of the table: the experiment's config, the network, every run of the queue as a
     :func:`row` (finished, in progress or not started) and the reference models."""
@@ -426,6 +437,50 @@ def summary(profile: str, trained: list[dict], references: dict) -> dict:
     }
 
 
+def model_cards(summary_: dict) -> str:
+    """``results/models/README.md``: for each reference model of the table's results file, its data, settings,
+    precision, test errors with their binomial standard error, how to load and evaluate it, and its sha256."""
+    config, network = summary_["config"], summary_["network"]
+    drops = search.paper_drops(config["epochs"])
+    lines = [
+        "# Reference models",
+        "",
+        "Written by `python -m spectral_lib.repro.report` from `results/07_table4b.json`; do not edit by hand. "
+        "Each is Figure 4(b)'s headline network, trained by `python -m spectral_lib.repro.table4b`.",
+    ]
+    for dataset, ref in summary_["reference_models"].items():
+        row = next(r for r in summary_["rows"] if r["name"] == ref["run"])
+        path = profiles.project_root() / ref["path"]
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        se = verdicts.standard_error(ref["test_error"], ref["test_images"])
+        lines += [
+            "",
+            f"## {DATASETS[dataset]}: `{path.name}`",
+            "",
+            f"- Network: the spectral net of the paper's section 5, M = {network['num_layers']}, gamma "
+            f"{network['gamma']}, frequency dropout alpha {network['alpha']} to beta {network['beta']}, weight decay "
+            f"{network['weight_decay']:g}; no dropout, no max pooling, no augmentation.",
+            f"- Data: the first {config['train_images']} images of the {DATASETS[dataset]} training set (the last "
+            f"{config['validation_images']} held out for validation), standardized per channel with their mean and "
+            "standard deviation inside the model.",
+            f"- Training: SGD with momentum {network['momentum']}, learning rate {network['learning_rate']} divided by "
+            f"10 after epochs {drops[0]} and {drops[1]}, batch {config['batch_size']}, {row['epochs']} epochs in "
+            f"{row['precision']}; run `{row['name']}`, trained on {', '.join(row['devices'])}.",
+            f"- Test error on the {ref['test_images']} test images: {100 * row['test_error']:.2f} +- "
+            f"{100 * row['test_error_se']:.2f} % as the run measured it in {row['precision']}; "
+            f"{100 * ref['test_error']:.2f} +- {100 * se:.2f} % of this file, which computes in "
+            f"{', '.join(ref['compute_dtypes'])} (one binomial standard error each).",
+            f"- File: {ref['megabytes']:.1f} MB, sha256 `{digest}`.",
+            "",
+            "```python",
+            "import keras, spectral_lib  # spectral_lib registers the layers the model is made of",
+            f'model = keras.saving.load_model("{ref["path"]}")',
+            'logits = model.predict(images.astype("float32"))  # the official uint8 NHWC arrays, 0-255',
+            "```",
+        ]
+    return "\n".join(lines) + "\n"
+
+
 def _hours(row_: dict) -> str:
     return f"{row_['training_seconds'] / 3600:.1f} h"
 
@@ -435,7 +490,7 @@ class Table(experiment.Experiment):
     notebook = "07_table4b_cifar_spectral_pooling"
     title = "Figure 4(b): CIFAR-10 and CIFAR-100 test error"
     paper_item = "Figure 4(b)"
-    schema = 4  # 3: the profile's entry is `config` (was `settings`); 4: reference models name their compute dtypes
+    schema = 4  # 3: `config` (was `settings`); 4: reference models name their compute dtypes, rows their devices
     fields = {
         "config": dict,
         "network": dict[str, float],
@@ -527,8 +582,9 @@ class Table(experiment.Experiment):
                 err = "not started"
             cells = (err, "-") if r["dataset"] == "cifar10" else ("-", err)
             speed = f", {r['images_per_second']:.0f} img/s, {_hours(r)}" if r["images_per_second"] else ""
+            where = f" on {', '.join(r['devices'])}" if r["devices"] else ""
             lines.append(
-                f"| {VARIANTS[r['variant']]}, seed {r['seed']} ({r['part']}; {r['precision']}{speed}) | "
+                f"| {VARIANTS[r['variant']]}, seed {r['seed']} ({r['part']}; {r['precision']}{where}{speed}) | "
                 f"{cells[0]} | {cells[1]} |"
             )
         machines = "; ".join(sorted({m for r in summary_["rows"] for m in r["machines"]}))
