@@ -144,7 +144,7 @@ def main() -> None:
                 "rows": rows,
             },
         )
-        report.update_readme()
+        report.update()
 
 
 if __name__ == "__main__":

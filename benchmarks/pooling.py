@@ -148,7 +148,7 @@ def main() -> None:
                 "runs": runs,
             },
         )
-        report.update_readme()
+        report.update()
 
 
 if __name__ == "__main__":

@@ -73,10 +73,15 @@ def test_committed_notebook_is_clean(path):
     assert any(c.cell_type == "markdown" and "Comparison with the paper" in c.source for c in nb.cells[-3:])
 
 
-def test_readme_results_match_results_files():
+def test_readme_and_report_match_results_files():
     readme = (ROOT / "README.md").read_text()
     for start, end, build in report.BLOCKS:
         assert report.readme_block(readme, start, end) == build(), "stale: run `python -m spectral_lib.repro.report`"
+    assert (ROOT / report.REPORT).read_text() == report.report_text(), (
+        "stale: run `python -m spectral_lib.repro.report`"
+    )
+    cards = report.model_cards_text()
+    assert cards is None or (ROOT / report.MODEL_CARDS).read_text() == cards, "stale model cards"
 
 
 def test_committed_results_are_from_the_reference_profile():

@@ -185,8 +185,8 @@ def run(profile: str, only=None, params=(), refresh_sources=False, train=False) 
             }
             write_json(timings_path, {**timings, "profile": profile})
     if profile == profiles.REFERENCE and not refresh_sources:
-        report.update_readme()
-        print("README.md results section rewritten from results/")
+        report.update()
+        print("README.md and results/REPORT.md rewritten from results/")
     if skipped:
         print("not executed, their runs not recorded:\n  " + "\n  ".join(skipped), flush=True)
     return skipped

@@ -1,12 +1,13 @@
-"""The README's generated parts: the results section, from the reference results files only, and the
-table of profiles and the choices the paper leaves open, from the experiments' config and run settings.
+"""What is generated from the results files and the code: README's table of claims and the report.
 
-``python -m spectral_lib.repro.report`` rewrites the parts of README.md between each pair of
-markers below (:data:`BLOCKS`) by looping over the registered sections
-(:func:`spectral_lib.repro.experiment.sections`): every experiment's rows of the table of claims, then
-each section's text under its title; what each experiment runs in each profile; its choices. The
-pipeline does it after every reference run and a test fails when README.md and the results files or
-the code disagree.
+``python -m spectral_lib.repro.report`` rewrites the part of README.md between the markers of
+:data:`BLOCKS` (every experiment's rows of the table of claims, from the reference results files only) and
+writes ``results/REPORT.md`` whole (:func:`report_text`) and the reference models' cards
+(``results/models/README.md``, :func:`model_cards_text`): the table of claims again, the figures, each
+registered section's text under its title (:func:`spectral_lib.repro.experiment.sections`: experiments,
+then benchmarks), what each experiment runs in each profile and the choices the paper leaves open. The
+pipeline does it after every reference run and a test fails when either file and the results files or the
+code disagree.
 """
 
 from __future__ import annotations
@@ -19,16 +20,10 @@ from spectral_lib.repro import experiment, profiles
 from spectral_lib.repro.benchmarks import minutes
 from spectral_lib.repro.profiles import REFERENCE, project_root
 
-START = "<!-- results:start: written by `python -m spectral_lib.repro.report` from results/; do not edit by hand -->"
-END = "<!-- results:end -->"
-CHOICES_START = (
-    "<!-- choices:start: written by `python -m spectral_lib.repro.report` from the code; do not edit by hand -->"
-)
-CHOICES_END = "<!-- choices:end -->"
-PROFILES_START = (
-    "<!-- profiles:start: written by `python -m spectral_lib.repro.report` from the code; do not edit by hand -->"
-)
-PROFILES_END = "<!-- profiles:end -->"
+START = "<!-- claims:start: written by `python -m spectral_lib.repro.report` from results/; do not edit by hand -->"
+END = "<!-- claims:end -->"
+REPORT = Path("results") / "REPORT.md"  # in the checkout
+MODEL_CARDS = Path("results") / "models" / "README.md"
 
 
 def _claims(recorded: dict) -> list[str]:
@@ -64,46 +59,70 @@ def executed(notebooks: dict[str, dict]) -> str:
 
 def _figures() -> list[str]:
     pngs = sorted((project_root() / "figures").glob("[0-9][0-9]_*.png"))
-    return [f"![{png.stem}](figures/{png.name})" for png in pngs]
+    return [f"![{png.stem}](../figures/{png.name})" for png in pngs]
+
+
+def _recorded() -> dict:
+    return {section: section.load() for section in experiment.sections()}
+
+
+def claims_block() -> str:
+    """README's table of claims, from the reference results files."""
+    claims = {s: r for s, r in _recorded().items() if isinstance(s, experiment.Experiment)}
+    return "\n".join([START, ""] + _claims(claims) + ["", END])
 
 
 def block() -> str:
-    """The results section as markdown, from the reference results files."""
-    recorded = {section: section.load() for section in experiment.sections()}
+    """The report's results: the table of claims, the figures, then every section's text under its title."""
+    recorded = _recorded()
     claims = {s: r for s, r in recorded.items() if isinstance(s, experiment.Experiment)}
-    lines = [START, ""] + _claims(claims) + [""] + _figures() + [""]
+    lines = ["## Results", ""] + _claims(claims) + [""] + _figures() + [""]
     for section, found in recorded.items():
         text = section.readme_section(found)
         if text:
             lines += [f"### {section.title}", ""] + text + [""]
-    return "\n".join(lines + [END])
+    return "\n".join(lines)
 
 
 def choices_block() -> str:
-    """README's bullets on the choices the paper leaves open, from each experiment's config and run settings."""
-    lines = [CHOICES_START]
+    """Bullets on the choices the paper leaves open, from each experiment's config and run settings."""
+    lines = ["## Choices the paper leaves open", ""]
     for exp in experiment.registered():
         lines += exp.readme_choices()
-    return "\n".join(lines + [CHOICES_END])
+    return "\n".join(lines)
 
 
 def profiles_block() -> str:
-    """README's table of what every experiment computes or trains in each profile, from its config."""
+    """A table of what every experiment computes or trains in each profile, from its config."""
     lines = [
-        PROFILES_START,
+        "## What each profile runs",
+        "",
         "| notebook | " + " | ".join(f"`{name}`" for name in profiles.NAMES) + " |",
         "|---" * (len(profiles.NAMES) + 1) + "|",
     ]
     for exp in experiment.registered():
         lines.append(f"| `{exp.notebook}` | " + " | ".join(exp.describe(name) for name in profiles.NAMES) + " |")
-    return "\n".join(lines + [PROFILES_END])
+    return "\n".join(lines)
 
 
-BLOCKS = (
-    (START, END, block),
-    (CHOICES_START, CHOICES_END, choices_block),
-    (PROFILES_START, PROFILES_END, profiles_block),
-)
+def report_text() -> str:
+    """``results/REPORT.md``: everything generated, in detail, from the results files and the code."""
+    head = (
+        "# spectral-cnn: the report\n\nWritten by `python -m spectral_lib.repro.report` from `results/` and the "
+        "code; do not edit by hand. [README](../README.md) says what this package is and how to run it.\n"
+    )
+    return "\n\n".join([head, block(), profiles_block(), choices_block()]) + "\n"
+
+
+def model_cards_text() -> str | None:
+    """``results/models/README.md`` from the table's results file (``None`` before it has reference models)."""
+    from spectral_lib.repro import table4b
+
+    found = experiment.get(table4b.EXPERIMENT).load()
+    return table4b.model_cards(found) if found and found["reference_models"] else None
+
+
+BLOCKS = ((START, END, claims_block),)
 
 
 def readme_block(text: str, start: str = START, end: str = END) -> str:
@@ -113,8 +132,10 @@ def readme_block(text: str, start: str = START, end: str = END) -> str:
     return text[text.index(start) : text.index(end) + len(end)]
 
 
-def update_readme(path: Path | None = None) -> None:
-    path = path or project_root() / "README.md"
+def update(root: Path | None = None) -> None:
+    """Rewrite README.md's generated blocks and ``results/REPORT.md`` under ``root`` (the checkout)."""
+    root = root or project_root()
+    path = root / "README.md"
     text = path.read_text()
     for start, end, build in BLOCKS:
         current = readme_block(text, start, end)
@@ -122,7 +143,10 @@ def update_readme(path: Path | None = None) -> None:
             raise SystemExit(f"{path} has no markers {start!r} ... {end!r}")
         text = text.replace(current, build())
     files.write_text(path, text)
+    files.write_text(root / REPORT, report_text())
+    if (cards := model_cards_text()) is not None:
+        files.write_text(root / MODEL_CARDS, cards)
 
 
 if __name__ == "__main__":
-    sys.exit(update_readme())
+    sys.exit(update())
