@@ -243,3 +243,18 @@ def test_the_two_best_trials_are_compared_against_the_binomial_noise_of_their_di
     assert near.startswith("the two best complete trials (1 and 3) differ by 1.50 points, within 2 binomial")
     assert f"({100 * 2 * se:.2f} points on 5000 validation images)" in near
     assert "beyond 2" in search.top_two([trial(0, 0.50), trial(1, 0.60)], 5000)
+
+
+def test_a_time_limit_stops_a_trial_after_an_epoch_and_the_next_call_resumes_it(tiny_search, monkeypatch):
+    monkeypatch.setitem(search.Search.profiles, "smoke", {**TINY, "epochs": 3, "trials": 2, "startup_trials": 2})
+    config = search.Search.config("smoke")
+    stopped = search.search("smoke", deadline=time.monotonic())  # every epoch ends past it: one epoch, then stop
+    assert [t["state"] for t in stopped["trials"]] == ["FAIL", "WAITING"] and stopped["best"] is None  # queued again
+    params = stopped["trials"][0]["params"]
+    run = search.trial_run(params, config)
+    assert training.finished_epochs(store.run_dir(run, search.EXPERIMENT, "smoke")) == 1
+    done = search.search("smoke")
+    first = next(t for t in done["trials"] if t["state"] == "COMPLETE")
+    assert first["params"] == params  # queued first, and trained on from its checkpoint
+    segments = store.load(run, 3, search.EXPERIMENT, "smoke")["segments"]
+    assert [(s["first_epoch"], s["last_epoch"], s["start"]) for s in segments] == [(0, 1, "fresh"), (1, 3, "resumed")]

@@ -161,8 +161,16 @@ class ReportEpochs(keras.callbacks.Callback):
             raise optuna.TrialPruned(f"pruned after epoch {epoch + 1}")
 
 
-def objective(config: dict, profile: str, data_dir=None):
-    """The objective of a study: train the trial's run, reporting every epoch; return its last validation error."""
+class TimeLimitReached(Exception):
+    """A trial's run stopped by the search's time limit at the end of an epoch (:func:`objective`)."""
+
+
+def objective(config: dict, profile: str, data_dir=None, deadline=None):
+    """The objective of a study: train the trial's run, reporting every epoch; return its last validation error.
+
+    ``deadline`` (a :func:`time.monotonic` value) stops the run at the end of the last epoch that fits
+    (:func:`runs.train`): the trial fails with :class:`TimeLimitReached` and its parameters are queued first
+    in the study, so that the next call trains them on from the run's checkpoint."""
     space = distributions(config)
 
     def evaluate(trial: optuna.Trial) -> float:
@@ -177,8 +185,17 @@ def objective(config: dict, profile: str, data_dir=None):
         run = trial_run(params, config)
         trial.set_user_attr("run", run_settings.name(run))
         record = runs.train(
-            run, config["epochs"], EXPERIMENT, profile, data_dir=data_dir, callbacks=[ReportEpochs(trial)]
+            run,
+            config["epochs"],
+            EXPERIMENT,
+            profile,
+            data_dir=data_dir,
+            callbacks=[ReportEpochs(trial)],
+            deadline=deadline,
         )
+        if record is None:
+            trial.study.enqueue_trial(params)
+            raise TimeLimitReached(f"trial {trial.number} ({run_settings.name(run)}) stopped by the time limit")
         trial.set_user_attr("train_seconds", record["history"]["wall_seconds"][-1])
         trial.set_user_attr("machine", record["machine"])
         return record["history"]["validation_error"][-1]
@@ -410,11 +427,19 @@ def _without_trials(config: dict) -> dict:
 
 
 def search(
-    profile: str, *, storage: str | None = None, worker=0, data_dir=None, heartbeat_seconds=60, grace_seconds=180
+    profile: str,
+    *,
+    storage: str | None = None,
+    worker=0,
+    data_dir=None,
+    heartbeat_seconds=60,
+    grace_seconds=180,
+    deadline=None,
 ) -> dict:
     """Run (or join, or resume) the search of ``profile`` until ``trials`` trials have finished (complete
-    or pruned); returns the results file's content, also written to ``results/06_search.json`` after
-    every trial.
+    or pruned), or until ``deadline`` (a :func:`time.monotonic` value: the trial in progress stops at the end
+    of the last epoch that fits and is taken up first by the next call, :func:`objective`); returns the
+    results file's content, also written to ``results/06_search.json`` after every trial.
 
     A finished search in the results file is returned without opening a storage.
     """
@@ -442,10 +467,14 @@ def search(
 
     def save(study, trial):
         results.save(EXPERIMENT, profile, summary(study, config))
+        if deadline is not None and (time.monotonic() >= deadline or trial.state.name == "FAIL"):
+            study.stop()  # a trial fails here only when the time limit stopped it (catch below)
 
     stop = optuna.study.MaxTrialsCallback(config["trials"], states=finished_states())
     if len(study.get_trials(deepcopy=False, states=finished_states())) < config["trials"]:
-        study.optimize(objective(config, profile, data_dir), callbacks=[save, stop], catch=())
+        study.optimize(
+            objective(config, profile, data_dir, deadline), callbacks=[save, stop], catch=(TimeLimitReached,)
+        )
     results.save(EXPERIMENT, profile, summary(study, config))
     return results.load(EXPERIMENT, profile)
 
@@ -641,7 +670,12 @@ def main(argv=None) -> None:
         "--grace", type=int, default=180, help="seconds without a heartbeat before a trial counts as killed"
     )
     parser.add_argument("--data-dir", default=None, help="CIFAR folder (default: $SPECTRAL_CNN_DATA, else data/)")
+    parser.add_argument(
+        "--time-limit", type=float, metavar="MINUTES", help="stop at the end of the last epoch that fits in this time"
+    )
     args = parser.parse_args(argv)
+    if args.time_limit is not None and not args.time_limit > 0:
+        parser.error(f"--time-limit must be a positive number of minutes, got {args.time_limit}")
     start = time.perf_counter()
     result = search(
         args.profile,
@@ -650,6 +684,7 @@ def main(argv=None) -> None:
         data_dir=args.data_dir,
         heartbeat_seconds=args.heartbeat,
         grace_seconds=args.grace,
+        deadline=time.monotonic() + 60 * args.time_limit if args.time_limit is not None else None,
     )
     best = result["best"]
     print(
