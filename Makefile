@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --retries 1 --extra-index-url $(TORCH_INDEX) "torch==2.13.0"
-	$(BIN)/python -m pip install --quiet -e ".[test,jax,torch]"
+	$(BIN)/python -m pip install --quiet -e ".[test,tensorflow,jax,torch]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
 
