@@ -39,6 +39,9 @@ QUEUE_NAMES = [
     "cifar100-spectral_pooling3x3-spatial-sgd-momentum0.95-seed0-bf16-ccb24750",
     "cifar100-spectral_pooling3x3-maxpool-spatial-sgd-momentum0.95-seed0-bf16-7a4ad015",
     "cifar100-spectral_pooling3x3-nofd-spatial-sgd-momentum0.95-seed0-bf16-c7c71794",
+    "spectral_pooling3x3-spatial-sgd-momentum0.95-seed2-bf16-54fbfa67",
+    "cifar100-spectral_pooling3x3-maxpool-spatial-sgd-momentum0.95-seed1-bf16-656a1ed5",
+    "cifar100-spectral_pooling3x3-spatial-sgd-momentum0.95-seed1-bf16-4db24707",
 ]
 
 
@@ -193,6 +196,28 @@ def test_a_single_headline_seed_is_judged_against_the_seed_spread_of_the_cheaper
     assert judged["8.6"].verdict == verdicts.NOT_REPRODUCED and "+3.40" in judged["8.6"].evidence
     wide = rows + [_row("max_pooling", 0.30, seed=1), _row("spectral_half", 0.08, seed=1)]
     assert _by_claim(wide)["twin"].verdict == verdicts.INCONCLUSIVE  # a spread of 7 points swamps the gap
+
+
+def test_the_noise_of_a_mean_over_seeds_is_its_binomial_errors_and_the_spread_over_k():
+    # Hand-computed, the spread dominating the binomial errors: 3 seeds of ours against 2 of theirs on 10 000
+    # images, spread 1 point. Ours: mean 0.11, binomial (0.1*0.9 + 0.11*0.89 + 0.12*0.88) / 1e4 / 9 =
+    # 3.2233e-6, spread 1e-4 / 3 = 3.3333e-5, se 0.0060553. Theirs: mean 0.155, binomial
+    # (0.15*0.85 + 0.16*0.84) / 1e4 / 4 = 6.5475e-6, spread 1e-4 / 2 = 5e-5, se 0.0075198.
+    # The difference: 4.5 +- sqrt(0.0060553^2 + 0.0075198^2) = 0.96549 points.
+    verdict = verdicts.lower_error("c", [0.10, 0.11, 0.12], [0.15, 0.16], 10000, (0.01, 3))
+    assert verdict.verdict == verdicts.REPRODUCED and "+4.50 +- 0.97 points" in verdict.evidence
+    # The same mean against a target: 0.11 - 0.086 = 2.40 +- sqrt(3.6667e-5 + 0.086*0.914/1e4 = 7.8604e-6)
+    # = 0.66729 points.
+    target = verdicts.at_most_target("c", [0.10, 0.11, 0.12], 0.086, 10000, (0.01, 3))
+    assert target.verdict == verdicts.NOT_REPRODUCED and "+2.40 +- 0.67 points" in target.evidence
+
+
+def test_the_headlines_own_seeds_join_the_spread():
+    rows = [_row(v, e, seed=s) for v, e, s in (("max_pooling", 0.157, 0), ("max_pooling", 0.158, 1))]
+    rows += [_row("spectral_pooling", e, seed=s) for e, s in ((0.1163, 0), (0.1263, 1))]
+    rows += [_row("spectral_pooling", 0.05, seed=0, part="searched")]  # another setting: not a seed of these
+    spread, dof = table4b.spread(rows)
+    assert dof == 2 and round(spread, 5) == round(((2 * 0.0005**2 + 2 * 0.005**2) / 2) ** 0.5, 5)
 
 
 def test_cifar100_is_judged_against_its_own_seed_spread():

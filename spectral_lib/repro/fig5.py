@@ -334,7 +334,7 @@ def kernel_gap(run: dict, steps: int, data_dir=None) -> dict[str, list[float]]:
     """
     x, y = runs.datasets(run, data_dir)["train"]
     mean, std = inputs.channel_stats(x)
-    batches = inputs.training_batches(
+    stream = inputs.training_batches(
         x,
         y,
         batch_size=run["batch_size"],
@@ -343,7 +343,8 @@ def kernel_gap(run: dict, steps: int, data_dir=None) -> dict[str, list[float]]:
         mean=mean,
         std=std,
         augmentation=run["augmentation"],
-    ).take(steps)
+    )
+    batches = (stream[i] for i in range(steps))
     spatial, spectral, copy = (
         build.build_model({**run, "parameterization": p}) for p in ("spatial", "spectral", "spatial")
     )
