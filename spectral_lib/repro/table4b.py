@@ -478,6 +478,7 @@ def model_cards(summary_: dict) -> str:
             "",
             "```python",
             "import keras, spectral_lib  # spectral_lib registers the layers the model is made of",
+            "",
             f'model = keras.saving.load_model("{ref["path"]}")',
             'logits = model.predict(images.astype("float32"))  # the official uint8 NHWC arrays, 0-255',
             "```",
