@@ -27,7 +27,8 @@ install: $(VENV)/.installed
 # The linter and formatter's check, the whole suite on TensorFlow, then the layer tests again on the JAX
 # and the PyTorch backends.
 LAYER_TESTS := tests/test_pooling.py tests/test_spectral_conv.py tests/test_frequency_dropout.py \
-	tests/test_keras_contract.py tests/test_validation.py tests/test_backends.py tests/test_precision.py
+	tests/test_keras_contract.py tests/test_validation.py tests/test_backends.py tests/test_precision.py \
+	tests/test_preprocessing.py
 
 test: install
 	$(BIN)/ruff check .

@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from spectral_lib import inputs, training
+from spectral_lib import inputs, preprocessing, training
 from spectral_lib.files import write_json
 from spectral_lib.repro import build, run_settings
 from spectral_lib.repro.profiles import project_root
@@ -28,8 +28,7 @@ from spectral_lib.utils import machine, versions
 def bare(run: dict, x: np.ndarray, y: np.ndarray, steps: int) -> float:
     """Images per second of ``train_on_batch`` over ``steps`` prepared batches (after one warm-up step)."""
     model = build.build_model(run)
-    mean, std = inputs.channel_stats(x)
-    xs = inputs.standardize(x, mean, std)
+    xs = preprocessing.Standardize(x)(x)
     b = run["batch_size"]
     batches = [(xs[i * b : (i + 1) * b], y[i * b : (i + 1) * b]) for i in range(steps + 1)]
     model.train_on_batch(*batches[0])
@@ -43,10 +42,9 @@ def epochs(run: dict, x: np.ndarray, y: np.ndarray, steps: int) -> list[float]:
     """Seconds of the harness's two epochs of ``steps`` steps of ``run`` (the first one builds, compiles and
     warms up), on the images ``x`` and labels ``y``."""
     model = build.build_model(run)
-    mean, std = inputs.channel_stats(x)
     n = steps * run["batch_size"]
     batches = inputs.training_batches(
-        x[:n], y[:n], batch_size=run["batch_size"], seed=0, epochs=2, mean=mean, std=std,
+        preprocessing.Standardize(x)(x[:n]), y[:n], batch_size=run["batch_size"], seed=0, epochs=2,
         augmentation=run["augmentation"],
     )  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:

@@ -27,7 +27,7 @@ import time
 
 import numpy as np
 
-from spectral_lib import inputs, training
+from spectral_lib import inputs, preprocessing, training
 from spectral_lib.files import read_json, write_json
 from spectral_lib.repro import build, paper, run_settings
 from spectral_lib.repro.profiles import project_root
@@ -86,7 +86,7 @@ def paired_curves(train_images: int, validation_images: int, epochs: int) -> dic
     cifar = data.load_cifar10()
     x, y = cifar.train.x[:train_images], cifar.train.y[:train_images]
     xv, yv = cifar.train.x[-validation_images:], cifar.train.y[-validation_images:]
-    mean, std = inputs.channel_stats(x)
+    prepare = preprocessing.Standardize(x)
     out = {}
     for precision in PRECISIONS:
         run = run_settings.settings(
@@ -100,7 +100,7 @@ def paired_curves(train_images: int, validation_images: int, epochs: int) -> dic
         )
         model = build.build_model(run)
         batches = inputs.training_batches(
-            x, y, batch_size=run["batch_size"], seed=0, epochs=epochs, mean=mean, std=std, augmentation=False
+            prepare(x), y, batch_size=run["batch_size"], seed=0, epochs=epochs, augmentation=False
         )
         with tempfile.TemporaryDirectory() as tmp:
             history = training.fit(
@@ -111,7 +111,7 @@ def paired_curves(train_images: int, validation_images: int, epochs: int) -> dic
                 steps_per_epoch=len(x) // run["batch_size"],
                 shuffle=False,
                 verbose=0,
-                validation_data=(inputs.standardize(xv, mean, std), yv),
+                validation_data=(prepare(xv), yv),
                 validation_batch_size=500,
             )
         out[precision] = [1 - a for a in history["val_accuracy"]]

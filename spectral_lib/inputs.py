@@ -13,24 +13,15 @@ horizontal flips"; the size of the translations is not stated): each image is
 flipped left-right with probability 1/2 and translated by an integer
 ``(dy, dx)`` uniform in ``[-max_shift, max_shift]^2``, the uncovered border
 filled with zeros, i.e. with the mean pixel after standardization.
+
+The batches are cut from the network's inputs, the images already preprocessed
+(:mod:`spectral_lib.preprocessing`), so that costly preprocessing is done once.
 """
 
 from __future__ import annotations
 
 import keras
 import numpy as np
-
-
-def channel_stats(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-channel mean and standard deviation of uint8 NHWC ``images`` on the 0-255 scale."""
-    x = images.reshape(-1, images.shape[-1]).astype(np.float64)
-    return x.mean(axis=0), x.std(axis=0)
-
-
-def standardize(images, mean, std) -> np.ndarray:
-    """``(x - mean) / std`` per channel, as a float32 array."""
-    return ((np.asarray(images, np.float32) - np.float32(mean)) / np.float32(std)).astype(np.float32)
-
 
 MAX_SHIFT = 4  # pixels: the largest random translation of :func:`augment`
 
@@ -70,13 +61,13 @@ class Batches(keras.utils.PyDataset):
     """The batches ``(x, y)`` of :func:`training_batches`: batch ``i`` is training step ``first_epoch * steps + i``,
     made on demand from the arrays (NumPy, so every backend gets the same ones), by ``workers`` threads."""
 
-    def __init__(self, images, labels, *, batch_size, seed, epochs, first_epoch, mean, std, augmentation, max_shift):
+    def __init__(self, x, labels, *, batch_size, seed, epochs, first_epoch, augmentation, max_shift):
         super().__init__(workers=2, max_queue_size=16)
-        self.images, self.labels, self.batch_size, self.seed = images, np.asarray(labels, np.int32), batch_size, seed
-        self.mean, self.std, self.augmentation, self.max_shift = mean, std, augmentation, max_shift
-        self.steps = len(images) // batch_size
+        self.x, self.labels, self.batch_size, self.seed = x, np.asarray(labels, np.int32), batch_size, seed
+        self.augmentation, self.max_shift = augmentation, max_shift
+        self.steps = len(x) // batch_size
         self.first_step = first_epoch * self.steps
-        self.orders = {e: epoch_order(len(images), seed, e, batch_size) for e in range(first_epoch, epochs)}
+        self.orders = {e: epoch_order(len(x), seed, e, batch_size) for e in range(first_epoch, epochs)}
 
     def __len__(self) -> int:
         return len(self.orders) * self.steps
@@ -85,48 +76,43 @@ class Batches(keras.utils.PyDataset):
         step = self.first_step + i
         epoch, within = divmod(step, self.steps)
         index = self.orders[epoch][within * self.batch_size : (within + 1) * self.batch_size]
-        batch = standardize(self.images[index], self.mean, self.std)
+        batch = self.x[index]
         if self.augmentation:
             batch = augment(batch, (self.seed, step), self.max_shift)
         return batch, self.labels[index]
 
 
 def training_batches(
-    images: np.ndarray,
+    x: np.ndarray,
     labels: np.ndarray,
     *,
     batch_size: int,
     seed: int,
     epochs: int,
     first_epoch: int = 0,
-    mean,
-    std,
     augmentation: bool = True,
     max_shift: int = MAX_SHIFT,
 ) -> Batches:
     """Batches ``(x, y)`` of epochs ``first_epoch .. epochs - 1``, one after the other.
 
-    ``images`` are uint8 NHWC; ``x`` is standardized with ``mean`` and ``std``
-    (:func:`channel_stats` of the training images) and augmented when
-    ``augmentation``. Each epoch has ``len(images) // batch_size`` steps; pass
-    that as ``steps_per_epoch`` to ``model.fit``. Empty when ``first_epoch == epochs``
-    (a resumed run whose last epoch is done but not yet recorded).
+    ``x`` are the network's inputs, float32 NHWC (the training images preprocessed, e.g. by
+    :func:`spectral_lib.preprocessing.fit`), augmented when ``augmentation``. Each epoch has
+    ``len(x) // batch_size`` steps; pass that as ``steps_per_epoch`` to ``model.fit``. Empty when
+    ``first_epoch == epochs`` (a resumed run whose last epoch is done but not yet recorded).
     """
-    if len(images) < batch_size:
+    if len(x) < batch_size:
         raise ValueError(
-            f"`batch_size` must not exceed the number of images, got batch_size={batch_size} for {len(images)} images."
+            f"`batch_size` must not exceed the number of images, got batch_size={batch_size} for {len(x)} images."
         )
     if not 0 <= first_epoch <= epochs:
         raise ValueError(f"`first_epoch` must be in 0..epochs={epochs}, got first_epoch={first_epoch}.")
     return Batches(
-        images,
+        x,
         labels,
         batch_size=batch_size,
         seed=seed,
         epochs=epochs,
         first_epoch=first_epoch,
-        mean=mean,
-        std=std,
         augmentation=augmentation,
         max_shift=max_shift,
     )

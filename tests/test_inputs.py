@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from spectral_lib import inputs
+from spectral_lib import inputs, preprocessing
 
 
 def _reference_augment(images, flips, dy, dx, shift):
@@ -54,8 +54,9 @@ def _batches(first_epoch, seed=0):
     rng = np.random.default_rng(1)
     x = rng.integers(0, 256, (40, 8, 8, 3), dtype=np.uint8)
     y = rng.integers(0, 10, 40)
-    mean, std = inputs.channel_stats(x)
-    ds = inputs.training_batches(x, y, batch_size=16, seed=seed, epochs=3, first_epoch=first_epoch, mean=mean, std=std)
+    ds = inputs.training_batches(
+        preprocessing.Standardize(x)(x), y, batch_size=16, seed=seed, epochs=3, first_epoch=first_epoch
+    )
     return [ds[i] for i in range(len(ds))]
 
 
@@ -69,24 +70,15 @@ def test_a_resumed_stream_continues_exactly_where_the_full_one_was():
     assert not np.array_equal(full[0][0], other[0][0])
 
 
-def test_batches_are_standardized_with_the_given_statistics():
-    x = np.full((16, 4, 4, 3), 100, np.uint8)
-    ds = inputs.training_batches(
-        x, np.zeros(16, int), batch_size=16, seed=0, epochs=1, mean=[50, 50, 50], std=[25, 25, 25], augmentation=False
-    )
-    np.testing.assert_allclose(ds[0][0], 2.0)
+def test_batches_are_the_given_inputs_in_epoch_order():
+    x = np.arange(16 * 4 * 4 * 3, dtype=np.float32).reshape(16, 4, 4, 3)
+    ds = inputs.training_batches(x, np.arange(16), batch_size=8, seed=3, epochs=1, augmentation=False)
+    order = inputs.epoch_order(16, seed=3, epoch=0, batch_size=8)
+    for i in range(2):
+        np.testing.assert_array_equal(ds[i][0], x[order[8 * i : 8 * i + 8]])
+        np.testing.assert_array_equal(ds[i][1], order[8 * i : 8 * i + 8])
     with pytest.raises(ValueError, match="batch_size"):
-        inputs.training_batches(x, np.zeros(16, int), batch_size=32, seed=0, epochs=1, mean=[0] * 3, std=[1] * 3)
-
-
-def test_channel_statistics_are_per_channel():
-    rng = np.random.default_rng(0)
-    x = np.empty((50, 8, 8, 3), np.uint8)
-    x[..., 0] = rng.integers(0, 256, (50, 8, 8))
-    x[..., 1], x[..., 2] = 100, 200
-    mean, std = inputs.channel_stats(x)
-    np.testing.assert_allclose(mean, [x[..., 0].mean(), 100, 200])
-    np.testing.assert_allclose(std, [x[..., 0].std(), 0, 0], atol=1e-9)
+        inputs.training_batches(x, np.zeros(16, int), batch_size=32, seed=0, epochs=1)
 
 
 def test_images_are_flipped_with_probability_one_half():
@@ -101,7 +93,7 @@ def test_each_step_draws_its_own_augmentation():
     # One image repeated: with the step in the seed every batch is augmented differently; with a constant
     # seed every batch would be the same flips and shifts of the same image.
     x = np.repeat(np.random.default_rng(0).integers(0, 256, (1, 8, 8, 3), dtype=np.uint8), 64, axis=0)
-    ds = inputs.training_batches(x, np.zeros(64, int), batch_size=16, seed=0, epochs=2, mean=[0] * 3, std=[1] * 3)
+    ds = inputs.training_batches(x.astype(np.float32), np.zeros(64, int), batch_size=16, seed=0, epochs=2)
     batches = [ds[i][0] for i in range(len(ds))]
     assert len(batches) == 8
     assert all(not np.array_equal(batches[0], b) for b in batches[1:])
@@ -116,7 +108,7 @@ def test_the_batches_are_the_same_on_every_backend():
     # compare them with what TensorFlow's saw, so a run resumed on another backend sees the same batches.
     x = np.random.default_rng(2).integers(0, 256, (48, 8, 8, 3), dtype=np.uint8)
     y = np.arange(48) % 10
-    ds = inputs.training_batches(x, y, batch_size=16, seed=5, epochs=2, mean=[100] * 3, std=[50] * 3)
+    ds = inputs.training_batches(preprocessing.standardize(x, 100, 50), y, batch_size=16, seed=5, epochs=2)
     assert _digest(a for i in range(len(ds)) for a in ds[i]) == "f10e899aa9db0654"
 
 
@@ -130,11 +122,8 @@ def test_fit_reads_the_stream_once_through_across_epochs():
             read.append(i)
             return super().__getitem__(i)
 
-    x = np.zeros((32, 4, 4, 3), np.uint8)
-    ds = Logged(
-        x, np.zeros(32), batch_size=16, seed=0, epochs=2, first_epoch=0, mean=[0] * 3, std=[1] * 3,
-        augmentation=False, max_shift=0,
-    )  # fmt: skip
+    x = np.zeros((32, 4, 4, 3), np.float32)
+    ds = Logged(x, np.zeros(32), batch_size=16, seed=0, epochs=2, first_epoch=0, augmentation=False, max_shift=0)
     model = keras.Sequential([keras.Input((4, 4, 3)), keras.layers.Flatten(), keras.layers.Dense(2)])
     model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     model.fit(ds, epochs=2, steps_per_epoch=2, verbose=0)

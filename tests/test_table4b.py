@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import spectral_lib  # noqa: F401  (registers the spectral layers for loading)
-from spectral_lib import data, inputs, models, training
+from spectral_lib import data, models, preprocessing, training
 from spectral_lib.files import read_json
 from spectral_lib.repro import (
     export,
@@ -42,6 +42,11 @@ QUEUE_NAMES = [
     "spectral_pooling3x3-spatial-sgd-momentum0.95-seed2-bf16-54fbfa67",
     "cifar100-spectral_pooling3x3-maxpool-spatial-sgd-momentum0.95-seed1-bf16-656a1ed5",
     "cifar100-spectral_pooling3x3-spatial-sgd-momentum0.95-seed1-bf16-4db24707",
+    "spectral_pooling3x3-whitened-spatial-sgd-momentum0.95-seed0-bf16-b29a5a95",
+    "spectral_pooling3x3-spatial-sgd-momentum0.95-seed0-bf16-e2f64bf1",
+    "spectral_pooling3x3-spatial-sgd-momentum0.95-seed0-bf16-bc5c5c3b",
+    "cifar100-spectral_pooling3x3-whitened-spatial-sgd-momentum0.95-seed0-bf16-0ad35377",
+    "spectral_pooling3x3-maxpool-whitened-spatial-sgd-momentum0.95-seed0-bf16-17a8a9e2",
 ]
 
 
@@ -66,7 +71,10 @@ def test_every_queue_run_has_the_papers_schedule_and_settings():
             140,
         )
         assert run["optimizer"] == "sgd" and run["momentum"] == 0.95 and run["learning_rate"] == 0.0088
-        assert (run["gamma"], run["num_layers"], run["weight_decay"]) == (0.85, 6, 5e-4) and not run["augmentation"]
+        changed = {"whitened": {"preprocessing": "whiten"}, "deeper": {"num_layers": 8}}.get(e["part"], {})
+        changed |= {"weight_decay": 1e-3} if e["part"] == "weight_decay" else {}
+        expected = {"gamma": 0.85, "num_layers": 6, "weight_decay": 5e-4, "preprocessing": "standardize"} | changed
+        assert {k: run[k] for k in expected} == expected and not run["augmentation"]
         assert (run["train_images"], run["validation_images"], run["test_images"]) == (45000, 5000, 10000)
         assert run["batch_size"] == 128 and run["precision"] == "mixed_bfloat16" and run["dataset"] == e["dataset"]
         fd = e["variant"] in ("spectral_pooling", "spectral_half")
@@ -264,21 +272,23 @@ def test_lower_error_and_at_most_target_on_hand_computed_cases():
     assert verdicts.at_most_target("c", [0.10], 0.086, 10000, None).verdict == verdicts.INCONCLUSIVE  # one seed
 
 
-def test_the_exported_model_takes_raw_images_survives_a_reload_and_leaves_the_optimizer_behind(tmp_path):
+@pytest.mark.parametrize("kind", preprocessing.PREPROCESSINGS)
+def test_the_exported_model_takes_raw_images_survives_a_reload_and_leaves_the_optimizer_behind(tmp_path, kind):
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, (8, 32, 32, 3), dtype=np.uint8)
-    mean, std = inputs.channel_stats(images)
+    prepare = preprocessing.fit(kind, images)
     net = models.spectral_pooling_net(num_layers=2, alpha=0.3, beta=0.15)
     net.compile(optimizer=keras.optimizers.SGD(momentum=0.9), loss="sparse_categorical_crossentropy")
-    net.fit(inputs.standardize(images, mean, std), np.arange(8) % 10, verbose=0)  # momentum state exists
-    expected = net(inputs.standardize(images, mean, std), training=False).numpy()
-    path = export.save_model(export.with_preprocessing(net, mean, std), tmp_path / "model.keras")
+    net.fit(prepare(images), np.arange(8) % 10, verbose=0)  # momentum state exists
+    expected = net(prepare(images), training=False).numpy()
+    path = export.save_model(export.with_preprocessing(net, prepare), tmp_path / "model.keras")
     loaded = keras.saving.load_model(path)
     np.testing.assert_allclose(loaded.predict(images.astype("float32"), verbose=0), expected, rtol=1e-4, atol=1e-5)
     assert [p.name for p in tmp_path.iterdir()] == ["model.keras"]  # written atomically, no temporary left
     with zipfile.ZipFile(path) as archive:
         weights = archive.getinfo("model.weights.h5").file_size
-    assert weights < 1.1 * 4 * net.count_params()  # float32 weights only, no momentum buffers
+    # float32 weights (the preprocessing's too) and no momentum buffers, which would add 4 bytes a weight of net
+    assert weights < 4 * loaded.count_params() + 0.1 * 4 * net.count_params()
 
 
 def test_every_committed_progress_file_names_its_run_and_its_segments():
@@ -314,3 +324,44 @@ def test_the_committed_reference_models_give_their_recorded_test_errors(dataset)
     n = reference["check_images"]
     error = export.model_error(model, cifar.test.x[:n], cifar.test.y[:n])
     assert abs(error - reference["check_error"]) <= 1 / n  # at most one image flips on another machine's float order
+
+
+def test_each_hypothesis_is_judged_against_the_network_it_changes_and_stays_out_of_the_spread():
+    headline = [_row("spectral_pooling", e, seed=s) for s, e in enumerate((0.116, 0.120, 0.118))]
+    headline[0]["curve"] = {"train_error": [0.007] * 150, "validation_error": [0.12] * 150}
+    twin = [_row("max_pooling", e, seed=s) for s, e in enumerate((0.157, 0.158))]
+    nofd = [_row("no_frequency_dropout", 0.13, part="no_frequency_dropout")]
+    tested = [_row("spectral_pooling", 0.095, part="whitened"), _row("spectral_pooling", 0.117, part="deeper")]
+    rows = headline + twin + nofd + tested
+    assert table4b.spread(rows) == table4b.spread(headline + twin)  # another network is not another seed
+    assert "(3 seeds)" in _by_claim(rows)["twin"].evidence  # the headline's seeds only, not the hypotheses'
+    judged = {v.claim: v for v in table4b.ablations(rows, 150)}
+    assert set(judged) == {
+        "frequency dropout lowers the spectral net's CIFAR-10 test error",
+        "frequency dropout lowers the spectral net's CIFAR-100 test error",
+        "CIFAR-10 test error lower with whitened inputs (contrast normalization and ZCA) (spectral pooling with "
+        "frequency dropout)",
+        "CIFAR-10 test error lower with M = 8 (spectral pooling with frequency dropout)",
+    }  # the weight decay's run is not among these rows: no claim about it
+    whitened, deeper = (next(v for c, v in judged.items() if what in c) for what in ("whitened", "M = 8"))
+    # 2.30 points against sqrt(0.0034^2 + 0.0021^2) = 0.40 (one seed with the pooled spread of 0.17 points
+    # against the mean of 3), then 0.10 points against about the same.
+    assert whitened.verdict == verdicts.REPRODUCED and "+2.30 +- 0.40 points" in whitened.evidence
+    assert deeper.verdict == verdicts.INCONCLUSIVE
+    assert judged["frequency dropout lowers the spectral net's CIFAR-10 test error"].verdict == verdicts.REPRODUCED
+    assert judged["frequency dropout lowers the spectral net's CIFAR-100 test error"].verdict == verdicts.NOT_TESTED
+    text = table4b.shortfall(rows)
+    assert text.endswith(
+        "whitened inputs (contrast normalization and ZCA): lower beyond the noise; M = 8: within the noise; "
+        "weight decay 1e-3: not trained yet."
+    )
+
+
+def test_a_whitened_run_trains_and_exports_a_model_of_raw_images_that_whitens_them(tiny, tmp_path):
+    run = {**tiny, "preprocessing": "whiten"}
+    record = runs.train(run, 1, "99_w", "smoke", export=tmp_path / "whitened.keras")
+    assert "-whitened-" in record["name"] and record["settings"]["preprocessing"] == "whiten"
+    model = keras.saving.load_model(tmp_path / "whitened.keras")
+    assert [layer.name for layer in model.layers][:2] == ["images", "whiten"]
+    x, y = runs.datasets(run)["test"]
+    assert record["final_test"]["exported_error"] == export.model_error(model, x, y)

@@ -8,6 +8,7 @@ import keras
 import numpy as np
 
 from spectral_lib.files import replaced
+from spectral_lib.preprocessing import Preprocessing
 
 
 def _float32_policies(config):
@@ -30,13 +31,13 @@ def as_float32(model: keras.Model) -> keras.Model:
     return copy
 
 
-def with_preprocessing(model: keras.Model, mean, std) -> keras.Model:
-    """``model`` behind its input standardization ``(x - mean) / std``: a model of raw images
-    (the official uint8 arrays as float32, 0-255, NHWC) that carries its own preprocessing. It shares
-    ``model``'s layers but not its optimizer, whose state would double the saved file."""
+def with_preprocessing(model: keras.Model, preprocessing: Preprocessing) -> keras.Model:
+    """``model`` behind the layer of its input ``preprocessing``: a model of raw images (the official uint8
+    arrays as float32, 0-255, NHWC) that carries its own preprocessing. It shares ``model``'s layers but not
+    its optimizer, whose state would double the saved file."""
     bare = keras.Model(model.inputs, model.outputs, name=model.name)
     images = keras.Input(model.input_shape[1:], name="images")
-    x = keras.layers.Normalization(mean=mean, variance=np.square(std), name="standardize")(images)
+    x = preprocessing.layer()(images)
     return keras.Model(images, bare(x), name=f"{model.name}_raw_images")
 
 

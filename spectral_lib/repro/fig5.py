@@ -29,7 +29,7 @@ from typing import TypedDict
 
 import numpy as np
 
-from spectral_lib import inputs
+from spectral_lib import inputs, preprocessing
 from spectral_lib.files import read_json, write_json
 from spectral_lib.repro import build, experiment, paper, profiles, run_settings, runner, runs, store, verdicts
 from spectral_lib.utils import machine, versions
@@ -333,15 +333,12 @@ def kernel_gap(run: dict, steps: int, data_dir=None) -> dict[str, list[float]]:
     not invariant to the change of basis, so with Adam it is far above it (the paper's section 4).
     """
     x, y = runs.datasets(run, data_dir)["train"]
-    mean, std = inputs.channel_stats(x)
     stream = inputs.training_batches(
-        x,
+        preprocessing.fit(run["preprocessing"], x)(x),
         y,
         batch_size=run["batch_size"],
         seed=run["seed"],
         epochs=-(-steps * run["batch_size"] // len(x)),
-        mean=mean,
-        std=std,
         augmentation=run["augmentation"],
     )
     batches = (stream[i] for i in range(steps))

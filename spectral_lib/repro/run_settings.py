@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from spectral_lib import models
+from spectral_lib import models, preprocessing
 from spectral_lib.repro import paper
 
 DEFAULTS = {
@@ -34,6 +34,7 @@ DEFAULTS = {
     "weight_decay": 0.0,  # L2 penalty weight_decay * ||w||^2 on every convolution kernel
     "batch_size": 128,
     "augmentation": True,  # random translations (up to 4 pixels) and horizontal flips
+    "preprocessing": "standardize",  # standardize | whiten (spectral_lib.preprocessing, fitted on train_images)
     "train_images": 50000,  # the first images of the official training set
     "validation_images": 0,  # held out from the end of the training set; if > 0, evaluated after every epoch
     "test_images": 10000,  # the first images of the official test set; evaluated after every epoch when there
@@ -49,6 +50,7 @@ CHOICES = {
     "pooling": models.SPECTRAL_NET_POOLS,
     "pooling_norm": ("amplitude", "unitary"),
     "precision": ("float32", "mixed_bfloat16"),
+    "preprocessing": preprocessing.PREPROCESSINGS,
 }
 
 
@@ -85,7 +87,9 @@ def name(run: dict) -> str:
     """``generic3x3-spectral-adam-seed0-<digest>``: readable, and unique for the settings (CIFAR-100 runs
     start with ``cifar100-``; the spectral-pooling net says ``-maxpool`` for its max-pooling baseline,
     ``-half`` for spectral pooling to its sizes, ``-nofd`` without frequency dropout and ``-unitary``
-    with unitary DFTs; ``-bf16`` ends the readable part of a ``mixed_bfloat16`` run)."""
+    with unitary DFTs; ``-whitened`` for whitened inputs; ``-bf16`` ends the readable part of a
+    ``mixed_bfloat16`` run)."""
+    run = {**DEFAULTS, **run}  # the settings of a record written before a setting existed have it at its default
     changed = {k: v for k, v in sorted(run.items()) if v != DEFAULTS[k]}
     digest = hashlib.sha1(json.dumps(changed, sort_keys=True).encode()).hexdigest()[:8]
     k = run["kernel_size"]
@@ -96,5 +100,6 @@ def name(run: dict) -> str:
     if run["architecture"] == "spectral_pooling" and run["pooling"] != "max" and run["alpha"] is None:
         pooling += "-nofd"  # no frequency dropout
     pooling += "-unitary" if run["pooling_norm"] == "unitary" else ""
+    pooling += "-whitened" if run["preprocessing"] == "whiten" else ""
     precision = "-bf16" if run["precision"] == "mixed_bfloat16" else ""
     return f"{dataset}{run['architecture']}{k}x{k}{pooling}-{arm}-{optimizer}-seed{run['seed']}{precision}-{digest}"

@@ -33,7 +33,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from spectral_lib import data, inputs, training
+from spectral_lib import data, inputs, preprocessing, training
 from spectral_lib.files import write_json
 from spectral_lib.repro import progress
 from spectral_lib.repro.build import build_model
@@ -115,16 +115,14 @@ def train(
         )
     splits = datasets(run, data_dir)
     (x, y), evaluated = splits["train"], "validation" if "validation" in splits else "test"
-    mean, std = inputs.channel_stats(x)
+    prepare = preprocessing.fit(run["preprocessing"], x)
     batches = inputs.training_batches(
-        x,
+        prepare(x),
         y,
         batch_size=run["batch_size"],
         seed=run["seed"],
         epochs=epochs,
         first_epoch=min(first, epochs),
-        mean=mean,
-        std=std,
         augmentation=run["augmentation"],
     )
     model = build_model(run)
@@ -136,7 +134,7 @@ def train(
         epochs=epochs,
         run_dir=folder,
         steps_per_epoch=len(x) // run["batch_size"],
-        validation_data=(inputs.standardize(splits[evaluated][0], mean, std), splits[evaluated][1]),
+        validation_data=(prepare(splits[evaluated][0]), splits[evaluated][1]),
         validation_batch_size=1000,
         callbacks=[
             progress.Progress(run, folder, segments, epochs, experiment, profile, evaluated, report=report_progress),
@@ -150,7 +148,7 @@ def train(
     history = progress.history(folder, evaluated)
     if len(history.get("epoch_seconds", [])) < epochs:
         return None
-    exported = with_preprocessing(as_float32(model), mean, std) if export is not None else None
+    exported = with_preprocessing(as_float32(model), prepare) if export is not None else None
     if exported is not None:
         save_model(exported, Path(export))
     record = {
@@ -168,9 +166,7 @@ def train(
         "code_version": code_version(),
     }
     if evaluated == "validation" and "test" in splits:  # the test set once, at the end
-        loss, accuracy = model.evaluate(
-            inputs.standardize(splits["test"][0], mean, std), splits["test"][1], batch_size=1000, verbose=0
-        )
+        loss, accuracy = model.evaluate(prepare(splits["test"][0]), splits["test"][1], batch_size=1000, verbose=0)
         record["final_test"] = {"loss": loss, "error": 1 - accuracy}
         if exported is not None:  # the saved model, in float32, of raw images
             record["final_test"]["exported_error"] = model_error(exported, *splits["test"])

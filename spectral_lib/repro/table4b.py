@@ -51,7 +51,7 @@ _TABLE_4B = {
     "batch_size": 128,
     "precision": "mixed_bfloat16",
     "epochs": paper.EPOCHS,
-    "runs": 13,
+    "runs": 18,
     "notebook_trains": False,
 }
 DATASETS = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100"}
@@ -65,6 +65,14 @@ VARIANTS = {
 # (96 + 32 m filters in layer m); weight decay 5e-4, a common value for CIFAR networks trained with SGD.
 UNSTATED = {"num_layers": 6, "weight_decay": 5e-4}
 NETWORK = {**paper.OPTIMUM, **UNSTATED}
+# What the points between the headline and the paper's error may depend on: the part of the queue that tests
+# each, what it changes of NETWORK, and what it is. Whitening: the preprocessing of the no-augmentation
+# baselines the paper compares with (spectral_lib.preprocessing); the paper does not state its own.
+HYPOTHESES = {
+    "whitened": ({"preprocessing": "whiten"}, "whitened inputs (contrast normalization and ZCA)"),
+    "deeper": ({"num_layers": 8}, "M = 8"),
+    "weight_decay": ({"weight_decay": 1e-3}, "weight decay 1e-3"),
+}
 # The queue in training order: (part, dataset, variant, seed). Its run names are pinned by a test, so
 # that no refactor orphans a run in progress. The first five are Figure 4(b)'s CIFAR-10 comparison.
 QUEUE = (
@@ -81,6 +89,11 @@ QUEUE = (
     ("headline", "cifar10", "spectral_pooling", 2),  # the headline's own spread: seeds 0, 1 and 2
     ("cifar100", "cifar100", "max_pooling", 1),  # CIFAR-100's seed spread, which its verdicts need
     ("cifar100", "cifar100", "spectral_pooling", 1),
+    ("whitened", "cifar10", "spectral_pooling", 0),  # the hypotheses, one headline each (HYPOTHESES)
+    ("deeper", "cifar10", "spectral_pooling", 0),
+    ("weight_decay", "cifar10", "spectral_pooling", 0),
+    ("whitened", "cifar100", "spectral_pooling", 0),  # is what whitening changes the spectral net's own?
+    ("whitened", "cifar10", "max_pooling", 0),
 )
 REFERENCE_CHECK_IMAGES = 1000  # the exported models' error on the first test images, checked by the tests
 OVERFIT_POINTS = 5.0  # a run overfits when its last training error is this far below its validation error
@@ -117,6 +130,7 @@ def _run(hyper: dict, config: dict, dataset: str, variant: str, seed: int) -> di
         test_images=config["test_images"],
         seed=seed,
         precision=config["precision"],
+        preprocessing=hyper.get("preprocessing", run_settings.DEFAULTS["preprocessing"]),
     )
 
 
@@ -132,7 +146,10 @@ def plan(profile: str, searched: dict | None = None) -> list[dict]:
     path of a reference model, else ``None``) and ``progress`` (every run reports it each epoch).
     """
     config = Table.config(profile)
-    wanted = [(part, dataset, variant, seed, NETWORK) for part, dataset, variant, seed in QUEUE[: config["runs"]]]
+    wanted = [
+        (part, dataset, variant, seed, {**NETWORK, **HYPOTHESES.get(part, ({},))[0]})
+        for part, dataset, variant, seed in QUEUE[: config["runs"]]
+    ]
     if searched is not None and _differs(searched):
         wanted.append(("searched", "cifar10", "spectral_pooling", 0, {**NETWORK, **searched}))
     entries = []
@@ -253,6 +270,11 @@ def row(entry: dict) -> Row:
     return out
 
 
+def compared(rows: list[dict]) -> list[dict]:
+    """The rows of the networks the paper's comparisons are about: not a hypothesis' run, not the search's."""
+    return [r for r in rows if r["part"] != "searched" and r["part"] not in HYPOTHESES]
+
+
 def finished(rows: list[dict], variant: str, dataset: str = "cifar10", part: str | None = None) -> list[float]:
     """The test errors of the finished rows of ``variant`` on ``dataset`` (of ``part``), seed by seed."""
     return [
@@ -265,16 +287,25 @@ def finished(rows: list[dict], variant: str, dataset: str = "cifar10", part: str
 
 
 def spread(rows: list[dict], dataset: str = "cifar10") -> tuple[float, int] | None:
-    """The seed-to-seed spread of ``dataset``'s test error, pooled over every network of the queue trained on
-    it with more than one seed (on CIFAR-10 the twin and the control, then the headline with its seeds; the
-    search's setting left out): :func:`verdicts.seed_spread`; ``None`` while none has two seeds."""
-    queued = [r for r in rows if r["part"] != "searched"]
-    return verdicts.seed_spread([finished(queued, v, dataset) for v in VARIANTS])
+    """The seed-to-seed spread of ``dataset``'s test error, pooled over every :func:`compared` network trained on
+    it with more than one seed (on CIFAR-10 the twin and the control, then the headline with its seeds):
+    :func:`verdicts.seed_spread`; ``None`` while none has two seeds."""
+    return verdicts.seed_spread([finished(compared(rows), v, dataset) for v in VARIANTS])
+
+
+def label(row_: dict) -> str:
+    """What a run of the queue is: its network, what its hypothesis changes, its seed."""
+    changed = f", {HYPOTHESES[row_['part']][1]}" if row_["part"] in HYPOTHESES else ""
+    return f"{VARIANTS[row_['variant']]}{changed}, seed {row_['seed']}"
+
+
+def _absent(claim: str, rows: list[dict]) -> verdicts.Verdict:
+    return verdicts.Verdict(claim, verdicts.NOT_TESTED, f"not in this profile's queue (its first {len(rows)} runs)")
 
 
 def _unfinished(claim: str, rows: list[dict]) -> verdicts.Verdict:
     state = "; ".join(
-        f"{VARIANTS[r['variant']].lower()} seed {r['seed']}: {r['status']}"
+        f"{label(r).lower()}: {r['status']}"
         + (f", epoch {r['epochs']} of {r['epochs_planned']}" if r["status"] == "in progress" else "")
         for r in rows
         if r["status"] != "finished"
@@ -284,29 +315,47 @@ def _unfinished(claim: str, rows: list[dict]) -> verdicts.Verdict:
     )
 
 
+def _short(epochs: int) -> str | None:
+    return f"{epochs} epochs, not the paper's {paper.EPOCHS}" if epochs < paper.EPOCHS else None
+
+
+def _lower(claim: str, ours: list[dict], theirs: list[dict], rows: list[dict], epochs: int) -> verdicts.Verdict:
+    """Verdict on "the rows ``ours`` have a lower test error than ``theirs``" (:func:`verdicts.lower_error`,
+    the noise with the :func:`spread` of their data set), or why it is not tested yet."""
+    if not ours or not theirs:
+        return _absent(claim, rows)
+    errors = [[r["test_error"] for r in sorted(arm, key=lambda r: r["seed"]) if r["status"] == "finished"]
+              for arm in (ours, theirs)]  # fmt: skip
+    if not all(errors):
+        return _unfinished(claim, ours + theirs)
+    if short := _short(epochs):
+        return verdicts.Verdict(claim, verdicts.NOT_TESTED, short)
+    n, dataset = ours[0]["test_images"], ours[0]["dataset"]
+    return verdicts.lower_error(claim, *errors, n, spread(rows, dataset))
+
+
+def _arm(rows: list[dict], dataset: str, variant: str, part: str | None = None) -> list[dict]:
+    """The rows of ``variant`` on ``dataset``: of the hypothesis ``part``, or (``None``) :func:`compared`."""
+    pool = compared(rows) if part is None else [r for r in rows if r["part"] == part]
+    return [r for r in pool if (r["dataset"], r["variant"]) == (dataset, variant)]
+
+
 def judge(rows: list[dict], epochs: int) -> list[verdicts.Verdict]:
     """Figure 4(b)'s claims, each with its evidence, from the rows of the queue trained for ``epochs``: the
     headline against the paper's errors (:data:`paper.SPECTRAL_POOLING_ERROR`), then the spectral net against
     its twin (CIFAR-10 and CIFAR-100) and against the equal-size control (CIFAR-10), as differences with their
     noise (:func:`spread` of the same data set: one seed on a data set without one is inconclusive)."""
     n = rows[0]["test_images"] if rows else 0
-    short = f"{epochs} epochs, not the paper's {paper.EPOCHS}" if epochs < paper.EPOCHS else None
     out = []
-    for dataset, part in (("cifar10", "headline"), ("cifar100", "cifar100")):
+    for dataset in DATASETS:
         target = paper.SPECTRAL_POOLING_ERROR[dataset]
         claim = f"{DATASETS[dataset]} test error of the spectral net at most the paper's {target} %"
-        ours = [r for r in rows if (r["part"], r["dataset"], r["variant"]) == (part, dataset, "spectral_pooling")]
-        errors = finished(rows, "spectral_pooling", dataset, part)
-        if short and errors:
-            out.append(verdicts.Verdict(claim, verdicts.NOT_TESTED, f"{short}: {100 * errors[0]:.2f} %"))
+        ours = _arm(rows, dataset, "spectral_pooling")
+        errors = finished(ours, "spectral_pooling", dataset)
+        if _short(epochs) and errors:
+            out.append(verdicts.Verdict(claim, verdicts.NOT_TESTED, f"{_short(epochs)}: {100 * errors[0]:.2f} %"))
         elif not errors:
-            out.append(
-                _unfinished(claim, ours)
-                if ours
-                else verdicts.Verdict(
-                    claim, verdicts.NOT_TESTED, f"not in this profile's queue (its first {len(rows)} runs)"
-                )
-            )
+            out.append(_unfinished(claim, ours) if ours else _absent(claim, rows))
         else:
             out.append(verdicts.at_most_target(claim, errors, target / 100, n, spread(rows, dataset)))
     for dataset, variant, what in (
@@ -315,24 +364,24 @@ def judge(rows: list[dict], epochs: int) -> list[verdicts.Verdict]:
         ("cifar100", "max_pooling", "its max-pooling twin"),
     ):
         claim = f"the spectral net has a lower {DATASETS[dataset]} test error than {what}"
-        pair = [
-            r
-            for r in rows
-            if r["dataset"] == dataset and r["variant"] in ("spectral_pooling", variant) and r["part"] != "searched"
-        ]
-        ours, theirs = finished(pair, "spectral_pooling", dataset), finished(pair, variant, dataset)
-        if not pair:
-            out.append(
-                verdicts.Verdict(
-                    claim, verdicts.NOT_TESTED, f"not in this profile's queue (its first {len(rows)} runs)"
-                )
-            )
-        elif not ours or not theirs:
-            out.append(_unfinished(claim, pair))
-        elif short:
-            out.append(verdicts.Verdict(claim, verdicts.NOT_TESTED, short))
-        else:
-            out.append(verdicts.lower_error(claim, ours, theirs, n, spread(rows, dataset)))
+        out.append(_lower(claim, _arm(rows, dataset, "spectral_pooling"), _arm(rows, dataset, variant), rows, epochs))
+    return out
+
+
+def ablations(rows: list[dict], epochs: int) -> list[verdicts.Verdict]:
+    """What the points to the paper's error depend on, each a difference of test errors against the noise of
+    its data set (:func:`spread`): frequency dropout against the same net without it, then each of
+    :data:`HYPOTHESES` against the network it changes. Reproduced: it lowers the error beyond the noise; not
+    reproduced: it raises it beyond the noise; inconclusive: within it."""
+    out = []
+    for dataset in DATASETS:
+        claim = f"frequency dropout lowers the spectral net's {DATASETS[dataset]} test error"
+        ours, theirs = _arm(rows, dataset, "spectral_pooling"), _arm(rows, dataset, "no_frequency_dropout")
+        out.append(_lower(claim, ours, theirs, rows, epochs))
+    for part, (_, what) in HYPOTHESES.items():
+        for dataset, variant in sorted({(r["dataset"], r["variant"]) for r in rows if r["part"] == part}):
+            claim = f"{DATASETS[dataset]} test error lower with {what} ({VARIANTS[variant].lower()})"
+            out.append(_lower(claim, _arm(rows, dataset, variant, part), _arm(rows, dataset, variant), rows, epochs))
     return out
 
 
@@ -348,7 +397,7 @@ def overfitting(rows: list[dict]) -> list[str]:
         best = int(min(range(len(c["validation_error"])), key=c["validation_error"].__getitem__))
         gap = 100 * (c["validation_error"][-1] - c["train_error"][-1])
         out.append(
-            f"{VARIANTS[r['variant']]}, seed {r['seed']} ({DATASETS[r['dataset']]}, epoch {r['epochs']} of "
+            f"{label(r)} ({DATASETS[r['dataset']]}, epoch {r['epochs']} of "
             f"{r['epochs_planned']}): training error {100 * c['train_error'][-1]:.1f} %, validation "
             f"{100 * c['validation_error'][-1]:.1f} % ({gap:+.1f} points); best validation "
             f"{100 * c['validation_error'][best]:.1f} % at epoch {best + 1}"
@@ -362,11 +411,20 @@ def overfitting(rows: list[dict]) -> list[str]:
     return out
 
 
+OUTCOMES = {
+    verdicts.REPRODUCED: "lower beyond the noise",
+    verdicts.NOT_REPRODUCED: "higher beyond the noise",
+    verdicts.INCONCLUSIVE: "within the noise",
+    verdicts.NOT_TESTED: "not trained yet",
+}
+
+
 def shortfall(rows: list[dict]) -> str | None:
-    """How far the finished CIFAR-10 headline is from the paper's error and what its curve points to: a
-    training error near zero far below the validation error is a generalization gap, which more epochs do
-    not close; the epoch of the best validation error against the first learning-rate drop says whether
-    the epochs after it added anything. ``None`` before the headline has finished."""
+    """How far the finished CIFAR-10 headline is from the paper's error, what its curve shows and what the
+    runs of :data:`HYPOTHESES` found: a training error near zero far below the validation error is a
+    generalization gap, which more epochs do not close; the epoch of the best validation error against the
+    first learning-rate drop says whether the epochs after it added anything; each hypothesis' CIFAR-10 error
+    against the headline's, in the words of :data:`OUTCOMES`. ``None`` before the headline has finished."""
     headline = ("headline", "cifar10", "spectral_pooling", "finished")
     done = [r for r in rows if (r["part"], r["dataset"], r["variant"], r["status"]) == headline]
     if not done:
@@ -374,8 +432,11 @@ def shortfall(rows: list[dict]) -> str | None:
     target, ours = paper.SPECTRAL_POOLING_ERROR["cifar10"], 100 * np.mean([r["test_error"] for r in done])
     c = done[0]["curve"]
     best = int(np.argmin(c["validation_error"]))
-    drop = search.paper_drops(done[0]["epochs_planned"])[0]
+    epochs = done[0]["epochs_planned"]
+    drop = search.paper_drops(epochs)[0]
     seeds = f"{len(done)} seed{'s' * (len(done) > 1)}"
+    tested = {part: _lower("", _arm(rows, "cifar10", "spectral_pooling", part), done, rows, epochs)
+              for part in HYPOTHESES}  # fmt: skip
     return (
         f"The spectral net's {ours:.2f} % ({seeds}) is {abs(ours - target):.2f} points "
         f"{'above' if ours > target else 'below'} the paper's {target} %. "
@@ -383,9 +444,11 @@ def shortfall(rows: list[dict]) -> str | None:
         f"error of {100 * c['validation_error'][-1]:.1f} %: it fits its training images, so the points it misses "
         f"are generalization, which more epochs would not add; its best validation error "
         f"({100 * c['validation_error'][best]:.1f} %) came at epoch {best + 1}, {best + 1 - drop} epochs after the "
-        f"first learning-rate drop (epoch {drop}). This points at what the paper does not state and we chose "
-        f"(M = {UNSTATED['num_layers']}, weight decay {UNSTATED['weight_decay']:g}, the batch size, the "
-        "preprocessing) rather than at the length of training."
+        f"first learning-rate drop (epoch {drop}). What the paper leaves open, one run each against the "
+        f"headline's CIFAR-10 error (M = {UNSTATED['num_layers']}, weight decay {UNSTATED['weight_decay']:g}, "
+        "standardized inputs): "
+        + "; ".join(f"{what}: {OUTCOMES[tested[part].verdict]}" for part, (_, what) in HYPOTHESES.items())
+        + "."
     )
 
 
@@ -531,7 +594,9 @@ class Table(experiment.Experiment):
         return plan(profile, search.best(profile))
 
     def verdicts(self, summary) -> list[verdicts.Verdict]:
-        return judge(summary["rows"], summary["config"]["epochs"])
+        return judge(summary["rows"], summary["config"]["epochs"]) + ablations(
+            summary["rows"], summary["config"]["epochs"]
+        )
 
     def readme_choices(self) -> list[str]:
         config = self.config(profiles.REFERENCE)
@@ -588,10 +653,7 @@ class Table(experiment.Experiment):
             cells = (err, "-") if r["dataset"] == "cifar10" else ("-", err)
             speed = f", {r['images_per_second']:.0f} img/s, {_hours(r)}" if r["images_per_second"] else ""
             where = f" on {', '.join(r['devices'])}" if r["devices"] else ""
-            lines.append(
-                f"| {VARIANTS[r['variant']]}, seed {r['seed']} ({r['part']}; {r['precision']}{where}{speed}) | "
-                f"{cells[0]} | {cells[1]} |"
-            )
+            lines.append(f"| {label(r)} ({r['part']}; {r['precision']}{where}{speed}) | {cells[0]} | {cells[1]} |")
         machines = "; ".join(sorted({m for r in summary_["rows"] for m in r["machines"]}))
         lines += [
             "",
