@@ -40,7 +40,7 @@ from spectral_lib.repro import (
     store,
     verdicts,
 )
-from spectral_lib.utils import FAST_BF16_FLAGS, cpu_flags
+from spectral_lib.utils import FAST_BF16_FLAGS, cpu_flags, machine
 
 EXPERIMENT = "07_table4b"
 
@@ -468,7 +468,6 @@ def reference_models(trained: list[dict], data_dir=None, known: dict | None = No
 
     import spectral_lib  # noqa: F401  (registers the spectral layers, so the saved model loads)
     from spectral_lib import data
-    from spectral_lib.utils import machine
 
     out = {}
     for entry in trained:
