@@ -9,20 +9,31 @@ PROFILE ?= cpu
 ONLY ?=
 TRAIN ?=
 
-.PHONY: install test figures notebooks benchmark
+.PHONY: install lock test figures notebooks benchmark
 
-# PyTorch from its CPU index: on Linux x86_64 PyPI's torch is a CUDA build of several GB.
+# PyTorch's CPU build: on Linux x86_64 PyPI's torch is a CUDA build of several GB. A wheel that pip's own
+# configuration offers (find-links) is taken without asking any index; otherwise it comes from TORCH_INDEX.
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+TORCH := $(shell grep -m1 '^torch==' requirements.lock)
 
-$(VENV)/.installed: pyproject.toml
+# Exactly the versions of requirements.lock (--no-deps: nothing unlocked comes in), then this package.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --retries 1 --extra-index-url $(TORCH_INDEX) "torch==2.13.0"
-	$(BIN)/python -m pip install --quiet -e ".[test,tensorflow,jax,torch]"
+	$(BIN)/python -m pip install --quiet --no-index --no-deps "$(TORCH)" 2>/dev/null \
+		|| $(BIN)/python -m pip install --quiet --no-deps --index-url $(TORCH_INDEX) "$(TORCH)"
+	$(BIN)/python -m pip install --quiet --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
 
 install: $(VENV)/.installed
+
+# Resolve requirements.lock again from pyproject.toml's ranges (newer releases come in); commit it with the
+# results it produced.
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python .ci/lock.py --torch-index $(TORCH_INDEX)
 
 # The linter and formatter's check, the whole suite on TensorFlow, then the layer tests again on the JAX
 # and the PyTorch backends.
@@ -31,6 +42,7 @@ LAYER_TESTS := tests/test_pooling.py tests/test_spectral_conv.py tests/test_freq
 	tests/test_preprocessing.py
 
 test: install
+	$(BIN)/python -m pip check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
