@@ -2,6 +2,7 @@
 the exported model of raw images, and the committed reference model."""
 
 import hashlib
+import types
 import zipfile
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from spectral_lib.repro import (
     profiles,
     progress,
     run_settings,
+    runner,
     runs,
     snapshots,
     store,
@@ -155,6 +157,25 @@ def test_a_run_whose_checkpoint_is_gone_starts_again_and_says_so(tiny, monkeypat
     assert (lost["first_epoch"], lost["last_epoch"], lost["lost"]) == (0, 2, True)
     assert (again["first_epoch"], again["last_epoch"], again["start"]) == (0, 3, "restarted")
     assert record["epochs"] == len(record["history"]["validation_error"]) == 3
+
+
+def test_the_runner_says_which_runs_it_trains_resumes_or_only_reads_from_their_records(tiny, monkeypatch, capsys):
+    experiment_ = types.SimpleNamespace(name="99_r")
+    entries = [{"run": tiny, "epochs": 2}]
+    with monkeypatch.context() as m:
+        _kill_after(m, 1)
+        with pytest.raises(Killed):
+            runner.train_plan(experiment_, "smoke", entries)
+    for _ in range(2):
+        runner.train_plan(experiment_, "smoke", entries)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(": ")[-1] for line in lines if line.startswith("[1/1] ")] == [
+        "training",
+        "resuming after epoch 1",
+        "recorded",
+    ]
+    done = [line for line in lines if line.startswith("    best ")]
+    assert len(done) == 2 and "read from its record" not in done[0] and done[1].endswith("(read from its record)")
 
 
 def _row(variant, error, seed=0, part=None, status="finished", epochs=150, dataset="cifar10"):

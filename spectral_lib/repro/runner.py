@@ -41,16 +41,20 @@ def missing(experiment, profile: str, module: str) -> str | None:
 
 def train_plan(experiment, profile: str, entries: list[dict], data_dir=None, verbose=0, deadline=None) -> list[dict]:
     """Train (or reuse) every entry of a plan of ``experiment`` in order; returns the entries with their
-    ``record``, printing one line per run and what it reached. ``deadline`` (a :func:`time.monotonic` value)
-    stops at the end of the last epoch that fits (:func:`runs.train`) and starts no run after it; the entries
-    not finished then are left out."""
+    ``record``, printing one line per run (trained, resumed or only read from its record) and what it
+    reached. ``deadline`` (a :func:`time.monotonic` value) stops at the end of the last epoch that fits
+    (:func:`runs.train`) and starts no run after it; the entries not finished then are left out."""
     out = []
     for i, entry in enumerate(entries, 1):
         if deadline is not None and time.monotonic() >= deadline:
             print(f"time limit reached: {len(entries) - i + 1} runs not started", flush=True)
             break
         label = f" ({entry['label']})" if entry.get("label") else ""
-        print(f"[{i}/{len(entries)}] {run_settings.name(entry['run'])}{label}, {entry['epochs']} epochs", flush=True)
+        recorded = _complete(entry, experiment.name, profile)
+        done = 0 if recorded else training.finished_epochs(store.run_dir(entry["run"], experiment.name, profile))
+        state = "recorded" if recorded else f"resuming after epoch {done}" if done else "training"
+        name = run_settings.name(entry["run"])
+        print(f"[{i}/{len(entries)}] {name}{label}, {entry['epochs']} epochs: {state}", flush=True)
         record = runs.train(
             entry["run"],
             entry["epochs"],
@@ -70,11 +74,8 @@ def train_plan(experiment, profile: str, entries: list[dict], data_dir=None, ver
         h = record["history"]
         evaluated = "validation_error" if "validation_error" in h else "test_error"
         final = f", final test error {record['final_test']['error']:.4f}" if "final_test" in record else ""
-        print(
-            f"    best {evaluated.replace('_', ' ')} {min(h[evaluated]):.4f}{final}, "
-            f"{h['wall_seconds'][-1] / 60:.1f} min",
-            flush=True,
-        )
+        took = f"trained in {h['wall_seconds'][-1] / 60:.1f} min" + (" (read from its record)" if recorded else "")
+        print(f"    best {evaluated.replace('_', ' ')} {min(h[evaluated]):.4f}{final}, {took}", flush=True)
         out.append({**entry, "record": record})
     return out
 
