@@ -28,6 +28,7 @@ TINY = {
     "batch_size": 16,
     "seed": 0,
     "precision": "float32",
+    "notebook_trains": True,
 }
 
 # A worker process on 48 random CIFAR-like images, its project root in argv[1].
@@ -108,6 +109,19 @@ def tiny_search(tmp_path, monkeypatch):
         runs, "datasets", lambda run, data_dir=None: {"train": (x[:32], y[:32]), "validation": (x[32:], y[32:])}
     )
     return tmp_path
+
+
+def test_an_unstarted_search_is_missing_and_a_started_one_is_read_as_far_as_it_got(tiny_search, monkeypatch):
+    monkeypatch.setitem(search.Search.profiles, "smoke", {**TINY, "notebook_trains": False})
+    assert "has not started" in search.Search().missing("smoke")
+    with pytest.raises(FileNotFoundError, match="python -m spectral_lib.repro.search --profile smoke"):
+        search.read("smoke")
+    monkeypatch.setitem(search.Search.profiles, "smoke", {**TINY, "notebook_trains": False, "trials": 1})
+    started = search.search("smoke")
+    monkeypatch.setitem(search.Search.profiles, "smoke", {**TINY, "notebook_trains": False})  # 1 of 3 finished
+    assert search.Search().missing("smoke") is None  # notebook 06 shows it as far as it got
+    assert search.read("smoke") == started and len(started["trials"]) == 1  # nothing trained
+    assert search.best("smoke") is None  # unfinished: the table trains no searched setting yet
 
 
 def test_a_finished_search_is_reused_and_a_fresh_storage_continues_it(tiny_search, monkeypatch):

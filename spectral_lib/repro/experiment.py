@@ -18,7 +18,8 @@ one results file ``results/<name>.json`` and the runs it trains. A subclass of :
   notebook computed or from its recorded runs; the notebook saves that and defines no format of its own
   (a test parses every notebook for it);
 - ``plan(profile)``: the runs it trains, each an entry ``{"run": settings, "epochs": int, ...}`` that
-  :func:`spectral_lib.repro.runner.train_plan` trains or reuses;
+  :func:`spectral_lib.repro.runner.train_plan` trains or reuses; ``train(profile)`` trains what the notebook
+  reads (``make figures TRAIN=1``): the plan by default, the search for the search;
 - ``missing(profile)``: why its notebook cannot be executed from recorded runs alone (``None`` when it
   can), so ``make figures`` never starts hours of training unasked;
 - ``verdicts(summary)``: its claims about the paper, each a :class:`verdicts.Verdict` with the
@@ -110,6 +111,12 @@ class Experiment(Section):
     def plan(self, profile: str) -> list[dict]:
         """The runs this experiment trains under ``profile`` (none by default)."""
         return []
+
+    def train(self, profile: str) -> None:
+        """Train (or reuse) what the notebook reads under ``profile``: by default every run of :meth:`plan`."""
+        from spectral_lib.repro import runner
+
+        runner.train_plan(self, profile, self.plan(profile), verbose=2)
 
     def snapshots(self, profile: str) -> tuple[int, ...]:
         """The epochs after which it reads the state of the runs of the experiments it ``requires`` (none

@@ -33,7 +33,7 @@ from pathlib import Path
 import nbformat
 
 from spectral_lib.files import read_json, write_json
-from spectral_lib.repro import experiment, profiles, report, runner
+from spectral_lib.repro import experiment, profiles, report
 from spectral_lib.repro.quiet import quiet
 from spectral_lib.repro.store import code_version
 from spectral_lib.utils import machine
@@ -161,8 +161,8 @@ def run(profile: str, only=None, params=(), refresh_sources=False, train=False) 
             print(f"    skipped: {reason.rstrip('.')}; or run the pipeline with --train", flush=True)
             skipped.append(f"{notebook.name}: {reason}")
             continue
-        if train and exp.plan(profile):
-            runner.train_plan(exp, profile, exp.plan(profile), verbose=2)  # before the notebook, which reuses it
+        if train:
+            exp.train(profile)  # before the notebook, which reuses it
         parameters = _parameters(list(params), notebook)
         load = os.getloadavg()[0]  # before the notebook starts: what else was running on the cores
         log = profiles.project_root() / "runs" / "logs" / profile / f"{notebook.stem}.stderr.log"

@@ -415,15 +415,24 @@ def best(profile: str) -> dict | None:
     with its ``search_trial`` number; ``None`` while the search is unfinished."""
     config = Search.config(profile)
     recorded = results.load(EXPERIMENT, profile)
-    if recorded is None or recorded["config"] != config or finished(recorded) < config["trials"]:
+    if recorded is None or _defining(recorded["config"]) != _defining(config) or finished(recorded) < config["trials"]:
         return None
     trial = min((t for t in recorded["trials"] if t["state"] == "COMPLETE"), key=lambda t: t["value"])
     return {**trial["hyperparameters"], "search_trial": trial["number"]}
 
 
-def _without_trials(config: dict) -> dict:
-    """A search's config but its number of trials: a longer search continues a shorter one."""
-    return {k: v for k, v in config.items() if k != "trials"}
+def _defining(config: dict, *also: str) -> dict:
+    """A search's config but what does not change its trials (``notebook_trains``) and ``also``: with
+    ``"trials"``, a longer search continues a shorter one."""
+    return {k: v for k, v in config.items() if k not in ("notebook_trains", *also)}
+
+
+def read(profile: str) -> dict:
+    """The results file of the search of ``profile`` as far as it got, without training."""
+    recorded = results.load(EXPERIMENT, profile)
+    if recorded is None:
+        raise FileNotFoundError(f"{results_path(profile)} does not exist: {Search().missing(profile)}")
+    return recorded
 
 
 def search(
@@ -448,7 +457,7 @@ def search(
     config = Search.config(profile)
     path = results_path(profile)
     recorded = results.load(EXPERIMENT, profile)
-    if recorded is not None and _without_trials(recorded["config"]) != _without_trials(config):
+    if recorded is not None and _defining(recorded["config"], "trials") != _defining(config, "trials"):
         raise ValueError(
             f"{path} holds a search with another config ({recorded['config']}) than profile "
             f"{profile!r} ({config}): delete it to search again."
@@ -511,7 +520,9 @@ class Search(experiment.Experiment):
     # first `startup_trials` random; each trains the spectral-pooling net on the first `train_images` of
     # the training set for up to `epochs` (pruned from `min_epochs` on) in `precision`, scored on the
     # last `validation_images` of it. `searched`: the parameters searched, M in 1..`max_layers`; the
-    # others are fixed at the paper's optimum.
+    # others are fixed at the paper's optimum. `notebook_trains`: notebook 06 runs the search itself
+    # (seconds); otherwise it shows the results file as far as `python -m spectral_lib.repro.search` (or
+    # `make figures TRAIN=1 ONLY=06`) got.
     profiles = {
         "smoke": {
             "dataset": "cifar10",
@@ -526,6 +537,7 @@ class Search(experiment.Experiment):
             "batch_size": 32,
             "seed": 0,
             "precision": "float32",
+            "notebook_trains": True,
         },
         # What the paper does not state (M, weight decay) and the learning rate (its 0.0088 was tuned for
         # its own implementation), at its stated gamma, alpha, beta and momentum; trials of up to 10
@@ -545,6 +557,7 @@ class Search(experiment.Experiment):
             "batch_size": 128,
             "seed": 0,
             "precision": "mixed_bfloat16",
+            "notebook_trains": False,
         },
         # The paper's whole space; it does not state its number of trials or the epochs of a trial.
         "paper": {
@@ -560,6 +573,7 @@ class Search(experiment.Experiment):
             "batch_size": 128,
             "seed": 0,
             "precision": "mixed_bfloat16",
+            "notebook_trains": False,
         },
     }
 
@@ -567,15 +581,17 @@ class Search(experiment.Experiment):
         return _describe(self.config(profile))
 
     def missing(self, profile: str) -> str | None:
-        recorded = results.load(EXPERIMENT, profile)
-        trials = self.config(profile)["trials"]
-        if recorded is not None and finished(recorded) >= trials:
+        """``None`` once a results file exists (the notebook shows it as far as it got) or the notebook
+        runs the search itself."""
+        if self.config(profile)["notebook_trains"] or results.load(EXPERIMENT, profile) is not None:
             return None
-        done = 0 if recorded is None else finished(recorded)
         return (
-            f"{done} of {trials} trials of the search have finished in profile {profile!r}: `python -m "
-            f"spectral_lib.repro.search --profile {profile}` runs the rest (resumably)"
+            f"the search has not started in profile {profile!r}: `python -m spectral_lib.repro.search "
+            f"--profile {profile}` runs it (resumably)"
         )
+
+    def train(self, profile: str) -> None:
+        search(profile)
 
     def readme_items(self, summary) -> list[str]:
         """The search checks no claim: one row with its choice."""
