@@ -36,7 +36,7 @@ def replaced(path: str | os.PathLike) -> Iterator[Path]:
 def write_text(path: str | os.PathLike, text: str) -> Path:
     """Write ``text`` to ``path`` through :func:`replaced`."""
     with replaced(path) as tmp:
-        tmp.write_text(text)
+        tmp.write_text(text, encoding="utf-8")
     return Path(path)
 
 

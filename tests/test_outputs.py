@@ -1,7 +1,9 @@
 """Profiles, where runs write, atomic results files, reproducible figures, pipeline failures."""
 
+import ast
 import hashlib
 import json
+from pathlib import Path
 
 import matplotlib
 
@@ -108,3 +110,55 @@ def test_clean_drops_metadata_and_tensorflow_logs_only():
     assert set(cleaned.metadata) == {"kernelspec", "language_info"}
     assert cleaned.cells[0].metadata == {"tags": ["x"]}
     assert [o.text for o in cleaned.cells[0].outputs] == ["UserWarning: real warning\n", "1\n"]
+
+
+# Calls that write a file, by the name of the function or method; `files` and `results` are the atomic path.
+WRITERS = {"write_text", "write_bytes", "savefig", "savez", "savez_compressed", "save", "save_weights", "dump"}
+# The one file written as it goes, on purpose: the notebook kernel's stderr log.
+STREAMED = {("spectral_lib/repro/pipeline.py", "_stderr_to")}
+
+
+def _unguarded_writes(source: str, name: str) -> list[str]:
+    """Each call in ``source`` (module ``name``) that writes a file other than the temporary ``tmp`` of
+    ``files.replaced``."""
+    found = []
+
+    def visit(node, function):
+        for child in ast.iter_child_nodes(node):
+            inner = child.name if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef) else function
+            if isinstance(child, ast.Call):
+                func, first = child.func, child.args[0] if child.args else None
+                on_tmp = isinstance(first, ast.Name) and first.id == "tmp"
+                if isinstance(func, ast.Attribute):
+                    receiver = func.value.id if isinstance(func.value, ast.Name) else None
+                    writes = func.attr in WRITERS or (func.attr == "write" and receiver == "nbformat")
+                    if writes and receiver not in ("files", "results", "tmp") and not on_tmp:
+                        found.append(f"{name}:{child.lineno} {ast.unparse(func)}")
+                elif isinstance(func, ast.Name) and func.id == "open" and not on_tmp:
+                    mode = child.args[1] if len(child.args) > 1 else None
+                    text = mode.value if isinstance(mode, ast.Constant) else ""
+                    if any(c in str(text) for c in "wax") and (name, function) not in STREAMED:
+                        found.append(f"{name}:{child.lineno} open(..., {text!r})")
+            visit(child, inner)
+
+    visit(ast.parse(source), None)
+    return found
+
+
+def test_every_writer_of_results_records_progress_figures_and_readme_goes_through_the_atomic_path():
+    root = Path(__file__).resolve().parent.parent
+    modules = sorted((root / "spectral_lib").rglob("*.py"))
+    found = [hit for m in modules for hit in _unguarded_writes(m.read_text(), m.relative_to(root).as_posix())]
+    assert not found, f"write through spectral_lib.files.replaced (or write_text, write_json): {found}"
+
+
+def test_the_check_of_writers_finds_a_direct_write():
+    source = (
+        "def f(path, tmp, fig):\n    path.write_text('x')\n    fig.savefig(tmp)\n    open(path, 'w')\n"
+        "    nbformat.write(nb, path)\n    open(path)\n    with replaced(path) as tmp:\n        tmp.write_text('y')\n"
+    )
+    assert _unguarded_writes(source, "m.py") == [
+        "m.py:2 path.write_text",
+        "m.py:4 open(..., 'w')",
+        "m.py:5 nbformat.write",
+    ]

@@ -101,6 +101,29 @@ def test_a_killed_run_resumes_to_exactly_the_uninterrupted_curve(tiny, tmp_path,
         assert resumed["history"][key] == full["history"][key], key
 
 
+def test_each_learning_rate_drop_lands_on_the_first_step_of_the_epoch_after_it_also_on_resuming(tiny, monkeypatch):
+    # 32 images in batches of 12: 2 steps an epoch (the last 8 images wait for another epoch's order)
+    run = run_settings.settings(
+        **{**tiny, "optimizer": "sgd", "learning_rate": 0.1, "learning_rate_drops": (1, 2), "batch_size": 12}
+    )
+    seen = {}
+
+    def log(self, batch, logs=None):
+        seen[int(self.model.optimizer.iterations)] = float(self.model.optimizer.learning_rate)
+
+    def kill(self, epoch, logs=None):
+        if epoch == 1:
+            raise Killed
+
+    monkeypatch.setattr(snapshots.Snapshot, "on_train_batch_begin", log, raising=False)
+    with monkeypatch.context() as m:
+        m.setattr(snapshots.Snapshot, "on_epoch_end", kill)
+        with pytest.raises(Killed):
+            runs.train(run, 3, "99_lr", "smoke")
+    runs.train(run, 3, "99_lr", "smoke")  # resumed at epoch 3 from the checkpoint of epoch 2
+    assert seen == pytest.approx({0: 0.1, 1: 0.1, 2: 0.01, 3: 0.01, 4: 0.001, 5: 0.001})
+
+
 def test_a_run_killed_after_its_last_epoch_but_before_its_record_is_recorded_without_training(tiny):
     full = runs.train(tiny, 2, "99_e", "smoke")
     store.record_path(tiny, "99_e", "smoke").unlink()  # as if killed between the last checkpoint and the record

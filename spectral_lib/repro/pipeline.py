@@ -32,7 +32,7 @@ from pathlib import Path
 
 import nbformat
 
-from spectral_lib.files import read_json, write_json
+from spectral_lib.files import read_json, write_json, write_text
 from spectral_lib.repro import experiment, profiles, report
 from spectral_lib.repro.quiet import quiet
 from spectral_lib.repro.store import code_version
@@ -146,6 +146,12 @@ def execute(notebook: Path, output: Path, parameters: dict, log: Path | None = N
     return time.perf_counter() - start
 
 
+def _write(nb: nbformat.NotebookNode, path: Path) -> None:
+    """``nbformat.write``'s text, written atomically (:func:`spectral_lib.files.write_text`)."""
+    text = nbformat.writes(nb)
+    write_text(path, text if text.endswith("\n") else text + "\n")
+
+
 def run(profile: str, only=None, params=(), refresh_sources=False, train=False) -> list[str]:
     """Execute the notebooks; returns why each skipped one was skipped."""
     root = profiles.output_root(profile)
@@ -170,11 +176,11 @@ def run(profile: str, only=None, params=(), refresh_sources=False, train=False) 
             with tempfile.TemporaryDirectory() as tmp:
                 executed = Path(tmp) / notebook.name
                 seconds = execute(notebook, executed, parameters, log)
-                nbformat.write(clean(nbformat.read(executed, as_version=4)), notebook)
+                _write(clean(nbformat.read(executed, as_version=4)), notebook)
         else:
             executed = root / "results" / "notebooks" / notebook.name
             seconds = execute(notebook, executed, {**parameters, "profile": profile}, log)
-            nbformat.write(clean(nbformat.read(executed, as_version=4)), executed)
+            _write(clean(nbformat.read(executed, as_version=4)), executed)
         print(f"    done in {seconds:.0f} s", flush=True)
         if not refresh_sources:
             timings["notebooks"][notebook.stem] = {
