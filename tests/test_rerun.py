@@ -1,6 +1,6 @@
 """What `make figures` keeps identical when it runs again from the committed records: every number of the
 results files computed from recorded runs. Only the provenance (the commit, machine and versions that
-wrote a file, results.PROVENANCE) and the pipeline's timings change."""
+wrote a file) and the pipeline's timings change."""
 
 import json
 
