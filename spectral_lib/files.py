@@ -17,13 +17,16 @@ from pathlib import Path
 
 
 @contextlib.contextmanager
-def replaced(path: str | os.PathLike) -> Iterator[Path]:
-    """A temporary path beside ``path`` (same suffix, which savers such as ``np.savez`` or
-    ``keras.Model.save`` read) to write to; when the block ends without an error it replaces ``path``,
-    readable by all (0644), else it is removed and ``path`` is left as it was."""
+def replaced(path: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
+    """A temporary path beside ``path`` to write to; when the block ends without an error it replaces
+    ``path``, readable by all (0644), else it is removed and ``path`` is left as it was. It ends in
+    ``suffix`` (by default ``path``'s), which savers such as ``np.savez`` or ``keras.Model.save`` read;
+    ``keras.Model.save_weights`` wants ``".weights.h5"``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=path.suffix if suffix is None else suffix, dir=path.parent
+    )
     os.close(fd)
     try:
         yield Path(tmp)

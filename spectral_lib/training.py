@@ -2,7 +2,7 @@
 
 A run lives in ``run_dir``: ``backup/`` holds Keras's ``BackupAndRestore``
 state (weights, optimizer state, seed-generator state and the epoch, saved
-after every epoch) and ``history.csv`` one row per finished epoch with its
+after every epoch, atomically: :class:`_Backup`) and ``history.csv`` one row per finished epoch with its
 metrics, its wall-clock seconds and the cumulative wall-clock time. Calling
 :func:`fit` again with the same ``run_dir`` resumes after the last finished
 epoch; once all epochs are done it restores the final weights and trains no
@@ -17,7 +17,10 @@ import json
 import time
 from pathlib import Path
 
+import h5py
 import keras
+
+from spectral_lib import files
 
 
 class _EpochClock(keras.callbacks.Callback):
@@ -53,9 +56,49 @@ def read_history(run_dir: str | Path) -> dict[str, list[float]]:
     return {c: [int(rows[e][c]) if c == "epoch" else float(rows[e][c]) for e in epochs] for c in columns}
 
 
+_EPOCH = "spectral_cnn_epoch"  # the attribute of a checkpoint's weights file that says which epoch they end
+
+
+def _weights_epoch(path: Path) -> int | None:
+    """The epoch a checkpoint's weights end (None where there are none, or they were saved before
+    :class:`_Backup` marked them)."""
+    if not path.exists():
+        return None
+    with h5py.File(path, "r") as f:
+        return int(f.attrs[_EPOCH]) if _EPOCH in f.attrs else None
+
+
+class _Backup(keras.callbacks.BackupAndRestore):
+    """``BackupAndRestore`` whose checkpoint a kill cannot tear.
+
+    Keras writes ``latest.weights.h5`` in place: a kill during that write (about a second per epoch of
+    a large net) leaves a file that cannot be read, and the run with nothing to resume from. Here the
+    weights are written under a temporary name and renamed over the last ones, marked with the epoch
+    they end; ``training_metadata.json`` follows, and where a kill falls between the two the weights'
+    own epoch wins, so a resumed run never trains an epoch twice on top of itself.
+    """
+
+    def _save_model(self):
+        with files.replaced(self._weights_path, suffix=".weights.h5") as tmp:
+            self.model.save_weights(tmp)
+            with h5py.File(tmp, "a") as f:
+                f.attrs[_EPOCH] = self._current_epoch
+        files.write_json(self._training_metadata_path, {"epoch": self._current_epoch, "batch": self._last_batch_seen})
+
+    def _load_model(self):
+        super()._load_model()
+        epoch = _weights_epoch(Path(self._weights_path))
+        if epoch is not None:
+            self.model._initial_epoch = epoch
+
+
 def finished_epochs(run_dir: str | Path) -> int:
-    """Epochs a resumed :func:`fit` in ``run_dir`` starts after (``BackupAndRestore``'s own count)."""
-    path = Path(run_dir) / "backup" / "training_metadata.json"
+    """Epochs a resumed :func:`fit` in ``run_dir`` starts after (:class:`_Backup`'s count)."""
+    backup = Path(run_dir) / "backup"
+    epoch = _weights_epoch(backup / "latest.weights.h5")
+    if epoch is not None:
+        return epoch
+    path = backup / "training_metadata.json"
     return json.loads(path.read_text())["epoch"] if path.exists() else 0
 
 
@@ -87,7 +130,7 @@ def fit(model: keras.Model, x, y=None, *, epochs: int, run_dir: str | Path, call
     own = [
         _EpochClock(before["wall_seconds"][-1] if before else 0.0),
         keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
-        keras.callbacks.BackupAndRestore(str(run_dir / "backup"), delete_checkpoint=False),
+        _Backup(str(run_dir / "backup"), delete_checkpoint=False),
     ]
     if finished_epochs(run_dir) >= epochs:  # nothing left to train (an empty stream, which fit refuses)
         model.load_weights(run_dir / "backup" / "latest.weights.h5")

@@ -1,10 +1,13 @@
-"""The training helper resumes a killed run after its last finished epoch."""
+"""The training helper resumes a killed run after its last finished epoch, also one killed while saving it."""
+
+import json
+from pathlib import Path
 
 import keras
 import numpy as np
 import pytest
 
-from spectral_lib import SpectralConv2D, SpectralPooling2D, training
+from spectral_lib import SpectralConv2D, SpectralPooling2D, files, training
 
 
 class Killed(Exception):
@@ -66,6 +69,54 @@ def test_killed_run_resumes_after_the_last_finished_epoch(tmp_path, data):
     for a, b in zip(model.weights, again.weights):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
     assert training.read_history(tmp_path)["epoch"] == [0, 1, 2, 3]
+
+
+def _kill_on_call(n, write):
+    """A stand-in for a writer that does its first ``n - 1`` calls and, on call ``n``, ``write``s half a file
+    (or nothing) and dies."""
+    calls = []
+
+    def writer(target, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == n:
+            write(target, *args, **kwargs)
+            raise Killed
+        return writer.real(target, *args, **kwargs)
+
+    return writer
+
+
+def test_a_kill_while_the_checkpoint_is_written_leaves_the_last_one_whole(tmp_path, data, monkeypatch):
+    # Killed half-way through writing the weights of epoch 3: Keras' own BackupAndRestore writes in place,
+    # leaving a file h5py cannot open, and the run could not resume at all.
+    x, y = data
+    torn = _kill_on_call(3, lambda model, filepath, **_: Path(filepath).write_bytes(b"\x89HDF\r\n\x1a\n half a file"))
+    torn.real = keras.Model.save_weights
+    monkeypatch.setattr(keras.Model, "save_weights", torn)
+    with pytest.raises(Killed):
+        training.fit(_model(), x, y, epochs=4, batch_size=8, verbose=0, run_dir=tmp_path)
+    monkeypatch.undo()
+    assert training.finished_epochs(tmp_path) == 2
+    assert sorted(p.name for p in (tmp_path / "backup").iterdir()) == ["latest.weights.h5", "training_metadata.json"]
+    counter = CountEpochs()
+    history = training.fit(_model(), x, y, epochs=4, batch_size=8, verbose=0, run_dir=tmp_path, callbacks=[counter])
+    assert counter.trained == [2, 3] and history["epoch"] == [0, 1, 2, 3]
+
+
+def test_a_kill_between_the_weights_and_their_metadata_trains_no_epoch_twice(tmp_path, data, monkeypatch):
+    # The weights of epoch 3 are in place, training_metadata.json still says 2: the weights' own mark wins.
+    x, y = data
+    lost = _kill_on_call(3, lambda path, payload: None)
+    lost.real = files.write_json
+    monkeypatch.setattr(files, "write_json", lost)
+    with pytest.raises(Killed):
+        training.fit(_model(), x, y, epochs=4, batch_size=8, verbose=0, run_dir=tmp_path)
+    monkeypatch.undo()
+    assert json.loads((tmp_path / "backup" / "training_metadata.json").read_text())["epoch"] == 2
+    assert training.finished_epochs(tmp_path) == 3
+    counter = CountEpochs()
+    training.fit(_model(), x, y, epochs=4, batch_size=8, verbose=0, run_dir=tmp_path, callbacks=[counter])
+    assert counter.trained == [3]
 
 
 def test_read_history_keeps_the_last_row_of_an_epoch(tmp_path):
