@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Run on a leased GPU machine (Python 3.12 with JAX and CUDA, no TensorFlow, no Keras, no network), in the
+# copy of the checkout, with what .ci/gpu/stage.py staged in .carry/ carried along; files come back from $OUT.
+#   bash .ci/gpu/device.sh part              file the CIFAR part this call carried (.carry/part*) in
+#                                            /tmp/cifar; once a data set is whole, materialize it into data/
+#   bash .ci/gpu/device.sh bench [ARGS]      benchmarks/throughput.py ARGS under JAX; its results file to $OUT
+#   bash .ci/gpu/device.sh train MODULE MINUTES [ARGS]
+#                                            python -m spectral_lib.repro.MODULE --time-limit MINUTES ARGS under
+#                                            JAX; what it wrote in results/ (progress, records, models) to
+#                                            $OUT/results.tgz, the run folders (checkpoints) to $OUT/runs.tgz.aa,
+#                                            .ab, ... (15 MB each); a first train call unpacks .carry/runs.tgz.*
+# bench and train need SPECTRAL_CNN_COMMIT, the commit of the tree sent (send a clean one): their records
+# name it, not whatever git finds in the copy. /tmp and data/ last while the machine is warm (30 s after a
+# call): issue the calls back to back.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+: "${OUT:?OUT must name the folder whose files come back}"
+PYTHON=${PYTHON:-python3}
+SITE=${SITE:-/tmp/site}
+export KERAS_BACKEND=jax PYTHONUNBUFFERED=1 SPECTRAL_CNN_RUNS=${SPECTRAL_CNN_RUNS:-/tmp/runs}
+
+packages() {  # Keras, namex and optree from the carried wheels (once per machine), this checkout's package
+    : "${SPECTRAL_CNN_COMMIT:?SPECTRAL_CNN_COMMIT must name the commit of the tree sent}"
+    export SPECTRAL_CNN_COMMIT GIT_DIR=/nonexistent  # store.code_version: no git, so the commit given
+    [ -d "$SITE" ] || "$PYTHON" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target "$SITE" .carry/whl/*.whl
+    export PYTHONPATH="$PWD:$SITE"
+}
+
+case "${1:-}" in
+part)
+    mkdir -p /tmp/cifar
+    for part in .carry/part*/; do cp -r "$part". /tmp/cifar/; done
+    "$PYTHON" - <<'PY'
+import json, pathlib, subprocess, sys
+here = pathlib.Path("/tmp/cifar")
+entries = json.loads((here / "manifest.json").read_text())["files"]
+for folder in dict.fromkeys(e["path"].split("/")[0] for e in entries):
+    mosaics = [m for e in entries if e["path"].startswith(folder + "/") for m in e.get("mosaics", [])]
+    have = sum((here / m).exists() for m in mosaics)
+    if have:
+        print(f"{folder}: {have} of {len(mosaics)} parts here", flush=True)
+    if have == len(mosaics):
+        subprocess.run([sys.executable, str(here / "materialize.py"), "data", "--only", folder], check=True)
+PY
+    ;;
+bench)
+    shift
+    packages
+    "$PYTHON" benchmarks/throughput.py "$@" 2>&1 | tee "$OUT/bench.log"
+    cp results/benchmark_throughput.json "$OUT/"
+    ;;
+train)
+    module=${2:?train needs MODULE (table4b, fig5, search)} minutes=${3:?train needs MINUTES}
+    shift 3
+    packages
+    if [ ! -d "$SPECTRAL_CNN_RUNS" ] && compgen -G ".carry/runs.tgz.*" >/dev/null; then
+        mkdir -p "$SPECTRAL_CNN_RUNS" && cat .carry/runs.tgz.* | tar xzf - -C "$SPECTRAL_CNN_RUNS"
+    fi
+    touch /tmp/train.stamp
+    status=0
+    "$PYTHON" -m "spectral_lib.repro.$module" --time-limit "$minutes" "$@" 2>&1 | tee "$OUT/train.log" || status=$?
+    # what it wrote in the checkout: results/ of the reference profile, runs/<profile>/ of any other
+    find results $([ -d runs ] && echo runs) -type f -newer /tmp/train.stamp -print0 | tar czf "$OUT/results.tgz" --null -T -
+    if [ -d "$SPECTRAL_CNN_RUNS" ]; then
+        tar czf - -C "$SPECTRAL_CNN_RUNS" . | split -b 15m - "$OUT/runs.tgz."
+    fi
+    exit "$status"
+    ;;
+*)
+    sed -n '2,14p' "$0"
+    exit 2
+    ;;
+esac
