@@ -6,6 +6,19 @@ carries, 64 MiB in all; the tree takes about 35 MB of it. This writes, in the ig
 and ``part1`` ... ``partN``, one CIFAR mosaic each (about 17 MB) with the manifest, materialize.py and the
 small files, so that each call carries one part (``.ci/gpu/device.sh part`` files them in). DATASET:
 ``cifar-10-batches-py`` (the default), ``cifar-100-python``.
+
+A lease, call by call, issued back to back (the machine keeps /tmp and data/ for 30 s after a call), from
+a clean tree at the commit ``C`` the records will name:
+
+1. ``bash .ci/gpu/device.sh part && SPECTRAL_CNN_COMMIT=C bash .ci/gpu/device.sh bench`` carrying
+   ``.carry/whl`` and ``.carry/part1`` (the benchmark needs no CIFAR; ``--only`` narrows it);
+2. ``bash .ci/gpu/device.sh part`` carrying ``.carry/part2``, and so on to the last part;
+3. ``SPECTRAL_CNN_COMMIT=C bash .ci/gpu/device.sh train table4b 8 --profile cpu --run NAME`` carrying
+   ``.carry/whl`` (and ``.carry/runs.tgz.*`` from an earlier lease to resume), with a timeout of 10 min.
+
+What comes back: ``results.tgz`` (unpack it in the checkout and commit the records and progress it holds)
+and ``runs.tgz.*`` (the run folders with their checkpoints: keep them outside the tree for the next lease,
+copied into ``.carry/`` then).
 """
 
 from __future__ import annotations
