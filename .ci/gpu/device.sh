@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Run on a leased GPU machine (Python 3.12 with JAX and CUDA, no TensorFlow, no Keras, no network), in the
 # copy of the checkout, with what .ci/gpu/stage.py staged in .carry/ carried along; files come back from $OUT.
-#   bash .ci/gpu/device.sh part              file the CIFAR part this call carried (.carry/part*) in
-#                                            /tmp/cifar; once a data set is whole, materialize it into data/
+#   bash .ci/gpu/device.sh part              keep the CIFAR piece this call carried (.carry/part*) in /tmp;
+#                                            once all are there, materialize the data sets into data/
 #   bash .ci/gpu/device.sh bench [ARGS]      benchmarks/throughput.py ARGS under JAX; its results file to $OUT
 #   bash .ci/gpu/device.sh train MODULE MINUTES [ARGS]
 #                                            python -m spectral_lib.repro.MODULE --time-limit MINUTES ARGS under
@@ -28,19 +28,25 @@ packages() {  # Keras, namex and optree from the carried wheels (once per machin
 
 case "${1:-}" in
 part)
-    mkdir -p /tmp/cifar
-    for part in .carry/part*/; do cp -r "$part". /tmp/cifar/; done
+    mkdir -p /tmp/cifar-pieces
+    cp .carry/part*/cifar.tar.* /tmp/cifar-pieces/
     "$PYTHON" - <<'PY'
-import json, pathlib, subprocess, sys
-here = pathlib.Path("/tmp/cifar")
-entries = json.loads((here / "manifest.json").read_text())["files"]
-for folder in dict.fromkeys(e["path"].split("/")[0] for e in entries):
-    mosaics = [m for e in entries if e["path"].startswith(folder + "/") for m in e.get("mosaics", [])]
-    have = sum((here / m).exists() for m in mosaics)
-    if have:
-        print(f"{folder}: {have} of {len(mosaics)} parts here", flush=True)
-    if have == len(mosaics):
-        subprocess.run([sys.executable, str(here / "materialize.py"), "data", "--only", folder], check=True)
+import json, pathlib, subprocess, sys, tarfile
+pieces = sorted(pathlib.Path("/tmp/cifar-pieces").glob("cifar.tar.*-of-*"))
+count = int(pieces[0].name.rsplit("-of-", 1)[1])
+print(f"CIFAR pieces here: {len(pieces)} of {count}", flush=True)
+if len(pieces) == count:
+    here = pathlib.Path("/tmp/cifar")
+    with open("/tmp/cifar.tar", "wb") as whole:
+        for piece in pieces:
+            whole.write(piece.read_bytes())
+    with tarfile.open("/tmp/cifar.tar") as tar:
+        tar.extractall(here, filter="data")
+    entries = json.loads((here / "manifest.json").read_text())["files"]
+    for folder in dict.fromkeys(e["path"].split("/")[0] for e in entries):
+        mine = [e for e in entries if e["path"].startswith(folder + "/")]
+        if all((here / (e.get("stored") or e["skeleton"])).exists() for e in mine):
+            subprocess.run([sys.executable, str(here / "materialize.py"), "data", "--only", folder], check=True)
 PY
     ;;
 bench)

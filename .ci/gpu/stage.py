@@ -1,11 +1,11 @@
 """Stage what a leased GPU machine needs carried beside the tree: ``python .ci/gpu/stage.py [DATASET ...]``.
 
-Such a machine (Python 3.12 with JAX, no Keras, no network) receives the tracked tree plus the paths a call
-carries, 64 MiB in all; the tree takes about 35 MB of it. This writes, in the ignored folder ``.carry/``:
-``whl/``, the wheels it lacks at the versions of requirements.lock (Keras, namex, optree for CPython 3.12),
-and ``part1`` ... ``partN``, one CIFAR mosaic each (about 17 MB) with the manifest, materialize.py and the
-small files, so that each call carries one part (``.ci/gpu/device.sh part`` files them in). DATASET:
-``cifar-10-batches-py`` (the default), ``cifar-100-python``.
+Such a machine (Python 3.12 with JAX, no Keras, no network) receives the tree (tracked files and untracked
+ones git does not ignore) plus the paths a call carries, 64 MiB in all. This writes, in the ignored folder
+``.carry/``: ``whl/``, the wheels it lacks at the versions of requirements.lock (Keras, namex, optree for
+CPython 3.12), and ``part1`` ... ``partN``: the CIFAR files of DATASET (``cifar-10-batches-py``, the
+default, and/or ``cifar-100-python``) with the manifest and materialize.py, as one tar cut into pieces that
+fit beside the tree and the wheels, one per call (``.ci/gpu/device.sh part`` puts them together).
 
 A lease, call by call, issued back to back (the machine keeps /tmp and data/ for 30 s after a call), from
 a clean tree at the commit ``C`` the records will name:
@@ -14,7 +14,9 @@ a clean tree at the commit ``C`` the records will name:
    ``.carry/whl`` and ``.carry/part1`` (the benchmark needs no CIFAR; ``--only`` narrows it);
 2. ``bash .ci/gpu/device.sh part`` carrying ``.carry/part2``, and so on to the last part;
 3. ``SPECTRAL_CNN_COMMIT=C bash .ci/gpu/device.sh train table4b 8 --profile cpu --run NAME`` carrying
-   ``.carry/whl`` (and ``.carry/runs.tgz.*`` from an earlier lease to resume), with a timeout of 10 min.
+   ``.carry/whl`` (and ``.carry/runs.tgz.*`` from an earlier lease to resume), with a timeout of 10 min;
+   a fresh run can start in the last part's call instead (``part && ... train ...``): a checkpoint to
+   resume from leaves no room for a part.
 
 What comes back: ``results.tgz`` (unpack it in the checkout and commit the records and progress it holds)
 and ``runs.tgz.*`` (the run folders with their checkpoints: keep them outside the tree for the next lease,
@@ -24,10 +26,12 @@ copied into ``.carry/`` then).
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import shutil
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,6 +39,8 @@ SHARED = ROOT.parent / "shared" / "data" / "cifar"
 CARRY = ROOT / ".carry"
 WHEELS = ("keras", "namex", "optree")
 PLATFORMS = ("manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64")
+LIMIT = 64 * 2**20  # what one call carries, the tree included
+MARGIN = 2**20
 
 
 def locked(name: str) -> str:
@@ -54,18 +60,37 @@ def wheels(dest: Path) -> None:
     )  # fmt: skip
 
 
-def parts(datasets: list[str]) -> list[Path]:
-    """One folder per mosaic of ``datasets``, each with everything but the other mosaics."""
+def size(paths) -> int:
+    return sum(p.stat().st_size for p in paths if p.is_file())
+
+
+def tree_bytes() -> int:
+    """What travels with every call: the tracked files and the untracked ones git does not ignore."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True,
+        check=True,
+    ).stdout  # fmt: skip
+    return size(ROOT / name for name in listed.decode().split("\0") if name)
+
+
+def parts(datasets: list[str], chunk: int) -> list[Path]:
+    """The files of ``datasets``, the manifest and materialize.py as one tar, cut into pieces of ``chunk``
+    bytes named ``cifar.tar.K-of-N``, one per folder."""
     manifest = json.loads((SHARED / "manifest.json").read_text())
     entries = [e for e in manifest["files"] if e["path"].split("/")[0] in datasets]
-    small = [e.get("stored") or e["skeleton"] for e in entries]
-    mosaics = [m for e in entries for m in e.get("mosaics", [])]
+    names = ["manifest.json", "materialize.py"]
+    names += [n for e in entries for n in ([e["stored"]] if "stored" in e else [e["skeleton"], *e["mosaics"]])]
+    whole = io.BytesIO()
+    with tarfile.open(fileobj=whole, mode="w") as tar:
+        for name in names:
+            tar.add(SHARED / name, arcname=name)
+    data = whole.getvalue()
+    count = -(-len(data) // chunk)
     folders = []
-    for i, mosaic in enumerate(mosaics, 1):
-        folder = CARRY / f"part{i}"
-        for name in ["manifest.json", "materialize.py", *small, mosaic]:
-            (folder / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(SHARED / name, folder / name)
+    for i in range(count):
+        folder = CARRY / f"part{i + 1}"
+        folder.mkdir(parents=True)
+        (folder / f"cifar.tar.{i + 1:02d}-of-{count:02d}").write_bytes(data[i * chunk : (i + 1) * chunk])
         folders.append(folder)
     return folders
 
@@ -81,9 +106,11 @@ def main() -> None:
         parser.error(f"datasets must be among {sorted(known)}, got {args.datasets}")
     shutil.rmtree(CARRY, ignore_errors=True)
     wheels(CARRY / "whl")
-    for folder in parts(args.datasets):
-        size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
-        print(f"{folder.relative_to(ROOT)}: {size / 2**20:.1f} MiB")
+    tree, wheel = tree_bytes(), size((CARRY / "whl").iterdir())
+    chunk = LIMIT - tree - wheel - MARGIN
+    print(f"tree {tree / 2**20:.1f} MiB, wheels {wheel / 2**20:.1f} MiB: CIFAR in pieces of {chunk / 2**20:.1f} MiB")
+    for folder in parts(args.datasets, chunk):
+        print(f"{folder.relative_to(ROOT)}: {size(folder.iterdir()) / 2**20:.1f} MiB")
     print(f"{CARRY.relative_to(ROOT)}/whl: {', '.join(p.name for p in sorted((CARRY / 'whl').iterdir()))}")
 
 
