@@ -6,8 +6,8 @@ atomically after every epoch: :class:`_Backup`) and ``history.csv`` one row
 per finished epoch with its metrics, its wall-clock seconds and the
 cumulative wall-clock time. Calling :func:`fit` again with the same
 ``run_dir`` resumes after the last finished epoch; once all epochs are done
-it restores the final weights and trains no more. Wall-clock time is kept because the speed-up of Figure 5 is also read
-in time as well as in epochs.
+it restores the final weights and trains no more. Wall-clock time is kept
+because the speed-up of Figure 5 is also read in time as well as in epochs.
 """
 
 from __future__ import annotations
