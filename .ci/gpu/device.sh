@@ -6,9 +6,12 @@
 #   bash .ci/gpu/device.sh bench [ARGS]      benchmarks/throughput.py ARGS under JAX; its results file to $OUT
 #   bash .ci/gpu/device.sh train MODULE MINUTES [ARGS]
 #                                            python -m spectral_lib.repro.MODULE --time-limit MINUTES ARGS under
-#                                            JAX; what it wrote in results/ (progress, records, models) to
-#                                            $OUT/results.tgz, the run folders (checkpoints) to $OUT/runs.tgz.aa,
-#                                            .ab, ... (15 MB each); a first train call unpacks .carry/runs.tgz.*
+#                                            JAX, one process per --run NAME of ARGS, side by side on the GPU,
+#                                            each with its share of the GPU's memory; what they wrote in
+#                                            results/ (progress, records, models) to $OUT/results.tgz, the run
+#                                            folders they wrote in (checkpoints) to $OUT/runs.tgz.aa, .ab, ...
+#                                            (15 MB each), their output to $OUT/train.log; a first train call
+#                                            unpacks .carry/runs.tgz.*
 # bench and train need SPECTRAL_CNN_COMMIT, the commit of the tree sent (send a clean one): their records
 # name it, not whatever git finds in the copy. /tmp and data/ last while the machine is warm (30 s after a
 # call): issue the calls back to back.
@@ -28,6 +31,7 @@ packages() {  # Keras, namex and optree from the carried wheels (once per machin
 
 case "${1:-}" in
 part)
+    compgen -G ".carry/part*/cifar.tar.*" >/dev/null || { echo "part: no CIFAR piece carried (carry .carry/partK)" >&2; exit 2; }
     mkdir -p /tmp/cifar-pieces
     cp .carry/part*/cifar.tar.* /tmp/cifar-pieces/
     "$PYTHON" - <<'PY'
@@ -62,18 +66,36 @@ train)
     if [ ! -d "$SPECTRAL_CNN_RUNS" ] && compgen -G ".carry/runs.tgz.*" >/dev/null; then
         mkdir -p "$SPECTRAL_CNN_RUNS" && cat .carry/runs.tgz.* | tar xzf - -C "$SPECTRAL_CNN_RUNS"
     fi
+    common=() names=()
+    while [ $# -gt 0 ]; do
+        if [ "$1" = --run ]; then names+=("${2:?--run needs a NAME}"); shift 2; else common+=("$1"); shift; fi
+    done
+    [ ${#names[@]} -gt 0 ] || names=("")  # no --run: the plan in one process
+    [ ${#names[@]} -gt 1 ] && export XLA_PYTHON_CLIENT_MEM_FRACTION=$("$PYTHON" -c "print(0.9 / ${#names[@]})")
     touch /tmp/train.stamp
+    pids=()
+    for i in "${!names[@]}"; do
+        "$PYTHON" -m "spectral_lib.repro.$module" --time-limit "$minutes" "${common[@]}" ${names[$i]:+--run "${names[$i]}"} \
+            >"/tmp/train.$i.log" 2>&1 &
+        pids+=($!)
+    done
     status=0
-    "$PYTHON" -m "spectral_lib.repro.$module" --time-limit "$minutes" "$@" 2>&1 | tee "$OUT/train.log" || status=$?
+    for i in "${!pids[@]}"; do
+        wait "${pids[$i]}" || status=$?
+        { echo "== ${names[$i]:-the plan}"; cat "/tmp/train.$i.log"; } >>"$OUT/train.log"
+    done
+    cat "$OUT/train.log"
     # what it wrote in the checkout: results/ of the reference profile, runs/<profile>/ of any other
     find results $([ -d runs ] && echo runs) -type f -newer /tmp/train.stamp -print0 | tar czf "$OUT/results.tgz" --null -T -
-    if [ -d "$SPECTRAL_CNN_RUNS" ]; then
-        tar czf - -C "$SPECTRAL_CNN_RUNS" . | split -b 15m - "$OUT/runs.tgz."
+    # the run folders this call wrote in (PROFILE/EXPERIMENT/RUN), not those it only carried
+    touched=$(cd "$SPECTRAL_CNN_RUNS" 2>/dev/null && find . -mindepth 4 -newer /tmp/train.stamp -type f | cut -d/ -f2-4 | sort -u)
+    if [ -n "$touched" ]; then
+        tar czf - -C "$SPECTRAL_CNN_RUNS" $touched | split -b 15m - "$OUT/runs.tgz."
     fi
     exit "$status"
     ;;
 *)
-    sed -n '2,14p' "$0"
+    sed -n '2,16p' "$0"
     exit 2
     ;;
 esac
