@@ -114,6 +114,15 @@ def test_plan_pairs_every_adam_run_with_the_other_arm_and_differs_only_in_parame
     assert len({run_settings.name(e["run"]) for e in entries}) == len(entries)
 
 
+def test_the_paper_plan_trains_generic_first_then_every_cells_seed_0_before_any_seed_1():
+    # issue 32's priority: Generic 3x3 (with Figure 3's snapshots and the controls) and 5x5 on all seeds, then
+    # Deep and Sp. Pooling seed 0 in every cell, then their seeds 1 and 2
+    adam = [(e["cell"], e["run"]["seed"]) for e in fig5.plan("paper") if e["role"] == "adam"]
+    generic = [(("generic", k), seed) for k in (3, 5) for seed in range(3)]
+    rest = [((a, k), seed) for seed in range(3) for k in (3, 5) for a in ("deep", "spectral_pooling")]
+    assert adam[::2] == adam[1::2] == generic + rest
+
+
 @pytest.mark.parametrize("optimizer,drifts_apart", [("sgd", False), ("adam", True)])
 def test_kernel_gap_separates_the_change_of_basis_from_round_off(optimizer, drifts_apart, monkeypatch):
     # The paper's section 4: with SGD the orthonormal spectral arm takes the spatial arm's steps (its drift is the

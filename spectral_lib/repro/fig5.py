@@ -48,7 +48,9 @@ def _fig5(generic: dict, other: dict, controls: dict) -> dict:
 
 
 def plan(profile: str) -> list[dict]:
-    """Every run of Figure 5 under ``profile``, most important first.
+    """Every run of Figure 5 under ``profile``, most important first: Generic 3x3 on every seed (its seed 0
+    with Figure 3's snapshots), the controls, Generic 5x5 on every seed, then Deep and Sp. Pooling, every
+    cell's seed 0 before any cell's seed 1.
 
     Each entry: ``cell`` (``(architecture, kernel_size)``), ``role``
     (``"adam"``, ``"sgd"``, ``"momentum"`` or ``"adam-raw"``), ``run``
@@ -85,20 +87,24 @@ def plan(profile: str) -> list[dict]:
     generic = config["cells"]["generic"]
     control = {**generic, "epochs": config["controls"]["epochs"]}
     sgd = {"optimizer": "sgd", "learning_rate": config["controls"]["learning_rate"]}
-    order = [("generic", 3), "controls", ("generic", 5)] + [
-        (a, k) for k in config["kernel_sizes"] for a in ("deep", "spectral_pooling")
-    ]
-    for cell in order:
+    for cell in (("generic", 3), "controls", ("generic", 5)):
         if cell == "controls":
             for arm in ("spatial", "spectral"):
                 add(("generic", 3), "sgd", arm, 0, control, **sgd)
                 add(("generic", 3), "momentum", arm, 0, control, **sgd, momentum=config["controls"]["momentum"])
             add(("generic", 3), "adam-raw", "spectral", 0, generic, orthonormal=False, **adam)
             continue
-        data = config["cells"][cell[0]]
-        for seed in range(data["seeds"]):
+        for seed in range(config["cells"]["generic"]["seeds"]):
             for arm in ("spatial", "spectral"):
-                add(cell, "adam", arm, seed, data, **adam)
+                add(cell, "adam", arm, seed, generic, **adam)
+    # Deep and Sp. Pooling: every cell's seed 0 before any cell's seed 1
+    rest = [(a, k) for k in config["kernel_sizes"] for a in ("deep", "spectral_pooling")]
+    for seed in range(max(config["cells"][a]["seeds"] for a, _ in rest)):
+        for cell in rest:
+            data = config["cells"][cell[0]]
+            if seed < data["seeds"]:
+                for arm in ("spatial", "spectral"):
+                    add(cell, "adam", arm, seed, data, **adam)
     return entries
 
 
