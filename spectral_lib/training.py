@@ -76,7 +76,13 @@ class _Backup(keras.callbacks.BackupAndRestore):
     weights are written under a temporary name and renamed over the last ones, marked with the epoch
     they end; ``training_metadata.json`` follows, and where a kill falls between the two the weights'
     own epoch wins, so a resumed run never trains an epoch twice on top of itself.
+
+    It saves after every epoch only, and keeps Keras' own empty batch hook: a callback with one makes
+    ``fit`` pull every step's loss to the host before it dispatches the next step, so that a GPU idles
+    while Python prepares each batch (JAX and PyTorch; TensorFlow's ``fit`` waits for each step anyway).
     """
+
+    on_train_batch_end = keras.callbacks.Callback.on_train_batch_end
 
     def _save_model(self):
         with files.replaced(self._weights_path, suffix=".weights.h5") as tmp:

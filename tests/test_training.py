@@ -71,6 +71,26 @@ def test_killed_run_resumes_after_the_last_finished_epoch(tmp_path, data):
     assert training.read_history(tmp_path)["epoch"] == [0, 1, 2, 3]
 
 
+def test_no_callback_of_fit_makes_keras_wait_for_every_step(tmp_path, data, monkeypatch):
+    # Keras dispatches steps ahead of their results (async on JAX and PyTorch) only while every callback keeps
+    # its default batch-end hooks; one override and fit pulls each step's loss to the host before the next.
+    seen, fit = [], keras.Model.fit
+
+    def spy(self, *args, callbacks=(), **kwargs):
+        seen.extend(callbacks)
+        return fit(self, *args, callbacks=callbacks, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", spy)
+    x, y = data
+    training.fit(_model(), x, y, epochs=1, batch_size=8, verbose=0, run_dir=tmp_path, callbacks=[CountEpochs()])
+    hooked = [
+        type(c).__name__
+        for c in seen
+        if not all(getattr(getattr(c, hook), "_is_default", False) for hook in ("on_batch_end", "on_train_batch_end"))
+    ]
+    assert len(seen) == 4 and hooked == []
+
+
 def _kill_on_call(n, write):
     """A stand-in for a writer that does its first ``n - 1`` calls and, on call ``n``, ``write``s half a file
     (or nothing) and dies."""
