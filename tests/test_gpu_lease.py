@@ -52,13 +52,14 @@ def test_train_runs_each_run_in_its_own_process_and_sends_back_only_the_folders_
         "SPECTRAL_CNN_DATA": str(DATA),
         "SPECTRAL_CNN_COMMIT": "abc1234",
     }
-    command = ["bash", str(tree / ".ci/gpu/device.sh"), "train", "table4b", "5", "--profile", "smoke"]
+    # a time limit no loaded machine reaches: both runs finish their 2 epochs
+    command = ["bash", str(tree / ".ci/gpu/device.sh"), "train", "table4b", "60", "--profile", "smoke"]
     done = subprocess.run(
         [*command, *(a for name in names for a in ("--run", name))],
         env=env,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=1800,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     log = (out / "train.log").read_text()
