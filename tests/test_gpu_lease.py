@@ -1,7 +1,7 @@
 """The lease script of a borrowed GPU (.ci/gpu/device.sh) trains runs side by side and sends back what they wrote.
 
 It runs on a machine a session holds for minutes and cannot rerun at will, so it is checked here, on the CPU
-under JAX, in a copy of the package as the GPU machine gets it: no git, Keras from a given site folder.
+under JAX, in a copy of the package as the GPU machine gets it: no git, the package imported from the copy.
 """
 
 import importlib.util
