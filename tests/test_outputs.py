@@ -13,7 +13,7 @@ import nbformat  # noqa: E402
 import pytest  # noqa: E402
 
 from spectral_lib import files  # noqa: E402
-from spectral_lib.repro import experiment, figures, pipeline, profiles, results  # noqa: E402
+from spectral_lib.repro import experiment, figures, pipeline, profiles, results, run_settings, store  # noqa: E402
 
 
 @pytest.fixture
@@ -37,6 +37,17 @@ def test_only_the_reference_profile_writes_the_committed_folders(root):
     assert not (root / "results").exists()
     record = json.loads(path.read_text())
     assert record["profile"] == "smoke" and record["image_size"] == 8 and "tensorflow" in record["versions"]
+
+
+def test_run_records_are_committed_for_every_profile_but_smoke(root):
+    generic = run_settings.settings(train_images=100)
+    assert store.record_path(generic, "04_fig5", "smoke").parent == root / "runs" / "smoke" / "results" / "runs" / "04_fig5"
+    for profile in ("cpu", "paper"):
+        assert store.record_path(generic, "04_fig5", profile) == root / "results" / "runs" / "04_fig5" / (
+            run_settings.name(generic) + ".json"
+        )
+        assert store.progress_path(generic, "04_fig5", profile).parent == root / "results" / "runs" / "04_fig5"
+    assert profiles.output_root("paper") == root / "runs" / "paper"  # its summaries, figures and notebooks
 
 
 def test_results_are_written_atomically(tmp_path):

@@ -175,6 +175,17 @@ def test_every_committed_record_keeps_its_name_under_the_current_settings():
         assert store.load(run, record["epochs"], path.parent.name, record["profile"]) is not None
 
 
+def test_every_committed_progress_file_names_its_run_and_its_segments():
+    for path in sorted((profiles.project_root() / "results" / "runs").glob("*/*.progress.json")):
+        partial = json.loads(path.read_text())
+        run = run_settings.settings(**partial["settings"])
+        assert path.name == f"{run_settings.name(run)}.progress.json" == f"{partial['name']}.progress.json"
+        assert not store.record_path(run, path.parent.name, partial["profile"]).exists(), "finished, yet in progress"
+        kept = [s for s in partial["segments"] if not s.get("lost")]
+        assert sum(s["last_epoch"] - s["first_epoch"] for s in kept) == partial["epochs"] < partial["epochs_planned"]
+        assert all(not s["commit"].endswith("+changes") and "cores" in s["machine"] for s in partial["segments"])
+
+
 def test_a_validation_split_is_evaluated_every_epoch_and_the_test_set_once(tmp_path, monkeypatch):
     monkeypatch.setattr(profiles, "project_root", lambda: tmp_path)
     rng = np.random.default_rng(0)

@@ -85,7 +85,8 @@ train)
         { echo "== ${names[$i]:-the plan}"; cat "/tmp/train.$i.log"; } >>"$OUT/train.log"
     done
     cat "$OUT/train.log"
-    # what it wrote in the checkout: results/ of the reference profile, runs/<profile>/ of any other
+    # what it wrote in the checkout: run records and progress in results/, other outputs of a profile but
+    # the reference one in runs/<profile>/
     find results $([ -d runs ] && echo runs) -type f -newer /tmp/train.stamp -print0 | tar czf "$OUT/results.tgz" --null -T -
     # the run folders this call wrote in (PROFILE/EXPERIMENT/RUN), not those it only carried
     touched=$(cd "$SPECTRAL_CNN_RUNS" 2>/dev/null && find . -mindepth 4 -newer /tmp/train.stamp -type f | cut -d/ -f2-4 | sort -u)

@@ -54,8 +54,9 @@ def plan(profile: str) -> list[dict]:
 
     Each entry: ``cell`` (``(architecture, kernel_size)``), ``role``
     (``"adam"``, ``"sgd"``, ``"momentum"`` or ``"adam-raw"``), ``run``
-    (settings), ``epochs`` and ``snapshot_epochs`` (the Generic 3x3 Adam pair of
-    seed 0 is saved after the epochs of :func:`snapshot_epochs`).
+    (settings), ``epochs``, ``snapshot_epochs`` (the Generic 3x3 Adam pair of
+    seed 0 is saved after the epochs of :func:`snapshot_epochs`) and ``progress`` (every run writes its
+    progress file each epoch: a full-data run takes hours on a CPU, and its progress is committed).
     """
     config, saved = Figure5.config(profile), snapshot_epochs(profile)
     entries = []
@@ -80,6 +81,7 @@ def plan(profile: str) -> list[dict]:
                 "run": run,
                 "epochs": data["epochs"],
                 "snapshot_epochs": snapshots,
+                "progress": True,
             }
         )
 
@@ -407,8 +409,7 @@ def recorded_kernel_gap(run: dict, steps: int, profile: str, data_dir=None) -> d
     """:func:`kernel_gap` as a record (``settings``, ``steps``, ``gaps``, ``machine``, ``versions``,
     ``code_version``), written on first use and read back after: the gaps are float32 round-off, which
     differs from one CPU to another, so executing the notebook again elsewhere reproduces the committed
-    numbers instead of that CPU's. It lives at :func:`store.kernel_gap_path` (committed for the reference
-    profile)."""
+    numbers instead of that CPU's. It lives at :func:`store.kernel_gap_path` (committed)."""
     path = store.kernel_gap_path(run, steps, EXPERIMENT, profile)
     if path.exists():
         record = read_json(path)

@@ -5,7 +5,7 @@ profile whose outputs are committed (the largest faithful run that fits a few
 hours on a 2-core CPU); ``paper`` is the paper's where they differ.
 Only the reference profile writes to ``figures/`` and ``results/``; any other
 writes under ``runs/<profile>/``, so a quick run never overwrites the
-committed outputs.
+committed outputs. Run records are the exception (:func:`records_root`).
 """
 
 from __future__ import annotations
@@ -45,3 +45,12 @@ def output_root(profile: str) -> Path:
         raise ValueError(f"`profile` must be one of {NAMES}, got profile={profile!r}.")
     root = project_root()
     return root if profile == REFERENCE else root / "runs" / profile
+
+
+def records_root(profile: str) -> Path:
+    """``<root>`` for every profile but smoke, whose runs (seconds, for tests) keep theirs under its output root.
+
+    A record's name is unique for its settings (:func:`run_settings.name`), so no profile overwrites another's
+    run: the profiles that share a run share its record (Figure 4(b)'s cpu and paper), and the runs only the
+    paper profile trains (Figure 5 on the full training set) are committed as they finish."""
+    return output_root(profile) if profile == "smoke" else output_root(REFERENCE)

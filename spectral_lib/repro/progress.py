@@ -9,8 +9,8 @@ on several machines and commits. Two files say how far it is:
   the epoch the checkpoint resumes from (``start``: ``"resumed"`` or ``"fresh"``); a run whose
   checkpoint is gone starts again at epoch 0 (``"restarted"``), and the stretches it lost are kept,
   marked ``"lost": true``, from the committed progress file;
-- ``<output root>/results/runs/<experiment>/<name>.progress.json`` (committed for the reference
-  profile): the run's settings, its epochs so far of ``epochs_planned``, its curve so far, the segments,
+- ``<records root>/results/runs/<experiment>/<name>.progress.json`` (:func:`store.progress_path`,
+  committed): the run's settings, its epochs so far of ``epochs_planned``, its curve so far, the segments,
   images per second and training time; written atomically after every epoch, removed once the run's
   record is written (the record carries the segments from then on).
 """

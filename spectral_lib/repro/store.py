@@ -5,7 +5,8 @@ Not committed (``$SPECTRAL_CNN_RUNS`` moves ``runs/`` elsewhere):
 - ``runs/<profile>/<experiment>/<name>/``: the checkpoint of :func:`training.fit` (:func:`run_dir`)
   and ``segments.json``, the stretches it was trained in (:func:`segments_path`).
 
-Under ``<output root>/results/runs/<experiment>/`` (committed for the reference profile):
+Under ``<records root>/results/runs/<experiment>/`` (committed for every profile but smoke,
+:func:`profiles.records_root`):
 
 - ``<name>.json``: the record of a finished run (:func:`record_path`);
 - ``<name>.progress.json``: how far an unfinished one has got (:func:`progress_path`);
@@ -26,7 +27,7 @@ from spectral_lib.repro.run_settings import name, settings
 
 
 def record_path(run: dict, experiment: str, profile: str) -> Path:
-    return profiles.output_root(profile) / "results" / "runs" / experiment / f"{name(run)}.json"
+    return profiles.records_root(profile) / "results" / "runs" / experiment / f"{name(run)}.json"
 
 
 def progress_path(run: dict, experiment: str, profile: str) -> Path:
