@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from spectral_lib.repro import fig5, run_settings, runs, store
+from spectral_lib.files import write_json
+from spectral_lib.repro import fig5, profiles, run_settings, runs, store
 
 
 def test_speedup_in_epochs_and_seconds():
@@ -121,6 +122,30 @@ def test_the_paper_plan_trains_generic_first_then_every_cells_seed_0_before_any_
     generic = [(("generic", k), seed) for k in (3, 5) for seed in range(3)]
     rest = [((a, k), seed) for seed in range(3) for k in (3, 5) for a in ("deep", "spectral_pooling")]
     assert adam[::2] == adam[1::2] == generic + rest
+
+
+def test_the_full_data_runs_are_read_from_their_record_else_their_progress(tmp_path, monkeypatch):
+    monkeypatch.setattr(profiles, "project_root", lambda: tmp_path)
+    spatial, spectral = fig5.plan(fig5.FULL_DATA)[:2]
+    stretch = {"commit": "abc1234", "machine": "CPU X, 2 cores", "backend": "tensorflow", "device": "CPU X"}
+    stretch |= {"precision": "float32", "first_epoch": 0, "last_epoch": 3, "start": "fresh"}
+    lost = {**stretch, "device": "GPU Y", "backend": "jax", "lost": True}  # its checkpoint gone: retrained
+    write_json(
+        store.progress_path(spatial["run"], fig5.EXPERIMENT, fig5.FULL_DATA),
+        {"history": {"test_error": [0.5, 0.4, 0.45]}, "segments": [lost, stretch]},
+    )
+    epochs = spectral["epochs"]
+    write_json(
+        store.record_path(spectral["run"], fig5.EXPERIMENT, fig5.FULL_DATA),
+        {"history": {"test_error": [0.3] * epochs}, "segments": [{**stretch, "last_epoch": epochs}]},
+    )
+    rows = fig5.full_data()
+    assert [(r["status"], r["epochs"]) for r in rows[:3]] == [("in progress", 3), ("finished", epochs), ("not started", 0)]
+    assert (rows[0]["devices"], rows[0]["test_error"], rows[2]["devices"]) == (["CPU X (tensorflow)"], [0.5, 0.4, 0.45], [])
+    assert fig5.describe_full_data(rows) == (
+        f"1 of {len(rows)} runs finished, 1 in progress (Generic 3x3 adam spatial seed 0 at epoch 3 of {epochs} "
+        f"(best test error so far 0.4000, on CPU X (tensorflow))), {len(rows) - 2} not started"
+    )
 
 
 @pytest.mark.parametrize("optimizer,drifts_apart", [("sgd", False), ("adam", True)])

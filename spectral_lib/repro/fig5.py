@@ -31,7 +31,18 @@ import numpy as np
 
 from spectral_lib import inputs, preprocessing
 from spectral_lib.files import read_json, write_json
-from spectral_lib.repro import build, experiment, paper, profiles, run_settings, runner, runs, store, verdicts
+from spectral_lib.repro import (
+    build,
+    experiment,
+    paper,
+    profiles,
+    progress,
+    run_settings,
+    runner,
+    runs,
+    store,
+    verdicts,
+)
 from spectral_lib.utils import machine, versions
 
 ARCHITECTURES = {"generic": "Generic", "deep": "Deep", "spectral_pooling": "Sp. Pooling"}
@@ -493,14 +504,81 @@ def controls(trained: list[dict], kernel_gaps: dict[str, dict]) -> Controls:
     }
 
 
+class FullData(TypedDict):
+    """One run of Figure 5 at the paper's scale (:func:`full_data`) and how far it got."""
+
+    name: str
+    architecture: str
+    kernel_size: int
+    role: str
+    parameterization: str
+    seed: int
+    status: str  # finished | in progress | not started
+    epochs: int
+    epochs_planned: int
+    test_error: list[float]
+    devices: list[str]
+
+
+FULL_DATA = "paper"  # the profile that trains every cell on the full training set, as devices allow
+
+
+def full_data() -> list[FullData]:
+    """Every run of the :data:`FULL_DATA` profile's plan with its record, else its committed progress file
+    (:mod:`progress`), else nothing: its status, epochs so far, test error curve and the devices it
+    trained on."""
+    rows = []
+    for e in plan(FULL_DATA):
+        path = store.record_path(e["run"], EXPERIMENT, FULL_DATA)
+        source = read_json(path) if path.exists() else progress.load(e["run"], EXPERIMENT, FULL_DATA)
+        done = len(source["history"]["test_error"]) if source else 0
+        rows.append(
+            {
+                "name": run_settings.name(e["run"]),
+                "architecture": e["cell"][0],
+                "kernel_size": e["cell"][1],
+                "role": e["role"],
+                "parameterization": e["run"]["parameterization"],
+                "seed": e["run"]["seed"],
+                "status": "finished" if done >= e["epochs"] else "in progress" if done else "not started",
+                "epochs": done,
+                "epochs_planned": e["epochs"],
+                "test_error": source["history"]["test_error"] if source else [],
+                "devices": sorted({progress.device_of(s) for s in source["segments"] if not s.get("lost")})
+                if source
+                else [],
+            }
+        )
+    return rows
+
+
+def describe_full_data(rows: list[FullData]) -> str:
+    """How far the full-data runs got, in words: how many finished, each run in progress, how many not started."""
+    count = {status: sum(r["status"] == status for r in rows) for status in ("finished", "in progress", "not started")}
+    running = "; ".join(
+        f"{ARCHITECTURES[r['architecture']]} {r['kernel_size']}x{r['kernel_size']} {r['role']} {r['parameterization']} "
+        f"seed {r['seed']} at epoch {r['epochs']} of {r['epochs_planned']} (best test error so far "
+        f"{min(r['test_error']):.4f}, on {', '.join(r['devices'])})"
+        for r in rows
+        if r["status"] == "in progress"
+    )
+    return (
+        f"{count['finished']} of {len(rows)} runs finished, {count['in progress']} in progress"
+        + (f" ({running})" if running else "")
+        + f", {count['not started']} not started"
+    )
+
+
 def summary(config: dict, trained: list[dict], kernel_gaps: dict[str, dict]) -> dict:
     """The results summary: the experiment's ``config``, every trained run (:func:`run_records`), the
-    speed-up :func:`table` of the Adam runs and the :func:`controls`."""
+    speed-up :func:`table` of the Adam runs, the :func:`controls` and how far the runs at the paper's
+    scale got (:func:`full_data`)."""
     return {
         "config": config,
         "runs": run_records(trained),
         "speedup": table([e for e in trained if e["role"] == "adam"]),
         "controls": controls(trained, kernel_gaps),
+        "full_data": full_data(),
     }
 
 
@@ -565,8 +643,15 @@ class Figure5(experiment.Experiment):
     notebook = "04_fig5_speedup_spectral_parameterization"
     title = "Figure 5: speed-up of the spectral parameterization"
     paper_item = "Figure 5"
-    schema = 3  # 2: the controls name the machines that computed the kernel gaps; 3: `config` (was `settings`)
-    fields = {"config": dict, "runs": list[Run], "speedup": list[Cell], "controls": Controls}
+    # 2: the controls name the machines that computed the kernel gaps; 3: `config` (was `settings`); 4: `full_data`
+    schema = 4
+    fields = {
+        "config": dict,
+        "runs": list[Run],
+        "speedup": list[Cell],
+        "controls": Controls,
+        "full_data": list[FullData],
+    }
     # Figure 5: every cell trained in both parameterizations with Adam. Per architecture: the first
     # `train_images` of the training set, the first `test_images` of the test set (evaluated after
     # every epoch), `epochs`, `seeds` (0 .. seeds - 1) and the batch size. `controls`: the Generic 3x3
@@ -732,6 +817,12 @@ class Figure5(experiment.Experiment):
             f"SGD arms' test errors: {sgd}. Adam with the raw half-plane coefficients (`orthonormal=False`): speed-up "
             f"{describe(c['adam_seed0_raw'])}, against {describe(c['adam_seed0_orthonormal'])} with the orthonormal "
             "ones.",
+            "",
+            f"**At the paper's scale** (the `{FULL_DATA}` profile: {self.describe(FULL_DATA)}; the epochs are ours, "
+            "the paper does not state them): " + describe_full_data(summary["full_data"]) + ". Their records, "
+            f"committed as they finish, replace the ones above once every cell has one; `python -m "
+            f"spectral_lib.repro.fig5 --profile {FULL_DATA}` trains them in this order, resumably (on a GPU: "
+            "[README](../README.md#training-on-a-cpu-a-gpu-or-a-cluster)).",
         ]
 
 
