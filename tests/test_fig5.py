@@ -140,8 +140,13 @@ def test_the_full_data_runs_are_read_from_their_record_else_their_progress(tmp_p
         {"history": {"test_error": [0.3] * epochs}, "segments": [{**stretch, "last_epoch": epochs}]},
     )
     rows = fig5.full_data()
-    assert [(r["status"], r["epochs"]) for r in rows[:3]] == [("in progress", 3), ("finished", epochs), ("not started", 0)]
-    assert (rows[0]["devices"], rows[0]["test_error"], rows[2]["devices"]) == (["CPU X (tensorflow)"], [0.5, 0.4, 0.45], [])
+    assert [(r["status"], r["epochs"]) for r in rows[:3]] == [
+        ("in progress", 3),
+        ("finished", epochs),
+        ("not started", 0),
+    ]
+    assert (rows[0]["devices"], rows[0]["test_error"]) == (["CPU X (tensorflow)"], [0.5, 0.4, 0.45])
+    assert (rows[2]["devices"], rows[2]["test_error"]) == ([], [])
     assert fig5.describe_full_data(rows) == (
         f"1 of {len(rows)} runs finished, 1 in progress (Generic 3x3 adam spatial seed 0 at epoch 3 of {epochs} "
         f"(best test error so far 0.4000, on CPU X (tensorflow))), {len(rows) - 2} not started"

@@ -41,7 +41,8 @@ def test_only_the_reference_profile_writes_the_committed_folders(root):
 
 def test_run_records_are_committed_for_every_profile_but_smoke(root):
     generic = run_settings.settings(train_images=100)
-    assert store.record_path(generic, "04_fig5", "smoke").parent == root / "runs" / "smoke" / "results" / "runs" / "04_fig5"
+    smoke = root / "runs" / "smoke" / "results" / "runs" / "04_fig5"
+    assert store.record_path(generic, "04_fig5", "smoke").parent == smoke
     for profile in ("cpu", "paper"):
         assert store.record_path(generic, "04_fig5", profile) == root / "results" / "runs" / "04_fig5" / (
             run_settings.name(generic) + ".json"
