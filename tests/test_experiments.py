@@ -173,13 +173,20 @@ def test_the_registry_imports_only_the_modules_it_lists():
 def test_figure5_saves_its_snapshots_after_the_epochs_its_dependants_ask_for(monkeypatch):
     assert fig3.Figure3.requires == (fig5.EXPERIMENT,)
     assert fig5.snapshot_epochs("cpu") == (fig3.Figure3.config("cpu")["epoch"],) == (10,)
-    monkeypatch.setitem(fig3.Figure3.profiles, "smoke", {"epoch": 3})
+    monkeypatch.setitem(fig3.Figure3.profiles, "smoke", {"epoch": 3, "seeds": 1})
     saved = [e for e in fig5.plan("smoke") if e["snapshot_epochs"]]
     assert [(e["cell"], e["role"], e["run"]["seed"], e["snapshot_epochs"]) for e in saved] == [
         (("generic", 3), "adam", 0, (3,)),
         (("generic", 3), "adam", 0, (3,)),
     ]
     assert set(fig3.pair("smoke")) == {"spatial", "spectral"}
+    # at the paper's scale, Figure 3 reads the pairs of its 3 seeds, each after the paper's ~3 900 Adam steps
+    saved = [e for e in fig5.plan("paper") if e["snapshot_epochs"]]
+    assert [(e["run"]["seed"], e["run"]["parameterization"], e["snapshot_epochs"]) for e in saved] == [
+        (seed, arm, (10,)) for seed in range(3) for arm in ("spatial", "spectral")
+    ]
+    assert {e["cell"] for e in saved} == {("generic", 3)} and {e["role"] for e in saved} == {"adam"}
+    assert [fig3.pair("paper", seed)["spectral"]["run"]["seed"] for seed in range(3)] == [0, 1, 2]
     assert fig3.adam_steps("smoke") == 3 * (32 // 16)  # Figure 5's smoke Generic cell: 32 images, batch 16
 
 

@@ -8,8 +8,8 @@ one results file ``results/<name>.json`` and the runs it trains. A subclass of :
   (what the profile asks of it: sizes, epochs, trials; *settings* are a training run's,
   :mod:`run_settings`);
   ``requires``: the experiments whose outputs it reads, through their modules' functions (never their
-  config), and ``snapshots(profile)``: the epochs after which it reads their runs' state (saved by
-  their plans);
+  config), and ``snapshots(profile)``: by seed of the runs it reads, the epochs after which it reads
+  their state (saved by their plans);
 - ``schema`` and ``fields``: the version and the keys of its results summary with their type hints,
   checked all the way down (:mod:`schema`: ``list[float]``, ``dict[str, Row]`` with ``Row`` a
   ``TypedDict``) by :func:`results.save` on write and :func:`results.load` on read (a renamed key or a
@@ -118,10 +118,10 @@ class Experiment(Section):
 
         runner.train_plan(self, profile, self.plan(profile), verbose=2)
 
-    def snapshots(self, profile: str) -> tuple[int, ...]:
-        """The epochs after which it reads the state of the runs of the experiments it ``requires`` (none
-        by default)."""
-        return ()
+    def snapshots(self, profile: str) -> dict[int, tuple[int, ...]]:
+        """By seed, the epochs after which it reads the state of the runs of the experiments it ``requires``
+        (none by default)."""
+        return {}
 
     def missing(self, profile: str) -> str | None:
         """Why the notebook would have to train under ``profile``, with the command that trains it; ``None``

@@ -59,17 +59,17 @@ def _fig5(generic: dict, other: dict, controls: dict) -> dict:
 
 
 def plan(profile: str) -> list[dict]:
-    """Every run of Figure 5 under ``profile``, most important first: Generic 3x3 on every seed (its seed 0
-    with Figure 3's snapshots), the controls, Generic 5x5 on every seed, then Deep and Sp. Pooling, every
+    """Every run of Figure 5 under ``profile``, most important first: Generic 3x3 on every seed (with
+    Figure 3's snapshots), the controls, Generic 5x5 on every seed, then Deep and Sp. Pooling, every
     cell's seed 0 before any cell's seed 1.
 
     Each entry: ``cell`` (``(architecture, kernel_size)``), ``role``
     (``"adam"``, ``"sgd"``, ``"momentum"`` or ``"adam-raw"``), ``run``
     (settings), ``epochs``, ``snapshot_epochs`` (the Generic 3x3 Adam pair of
-    seed 0 is saved after the epochs of :func:`snapshot_epochs`) and ``progress`` (every run writes its
+    each seed is saved after the epochs of :func:`snapshot_epochs`) and ``progress`` (every run writes its
     progress file each epoch: a full-data run takes hours on a CPU, and its progress is committed).
     """
-    config, saved = Figure5.config(profile), snapshot_epochs(profile)
+    config = Figure5.config(profile)
     entries = []
 
     def add(cell, role, parameterization, seed, data, **extra):
@@ -83,7 +83,7 @@ def plan(profile: str) -> list[dict]:
             batch_size=data["batch_size"],
             **extra,
         )
-        snapshots = saved if cell == ("generic", 3) and role == "adam" and seed == 0 else ()
+        snapshots = snapshot_epochs(profile, seed) if cell == ("generic", 3) and role == "adam" else ()
         entries.append(
             {
                 "cell": cell,
@@ -121,16 +121,20 @@ def plan(profile: str) -> list[dict]:
     return entries
 
 
-def snapshot_epochs(profile: str) -> tuple[int, ...]:
-    """The epochs after which the Generic 3x3 Adam pair of seed 0 saves its convolutions and Adam moments:
+def snapshot_epochs(profile: str, seed: int = 0) -> tuple[int, ...]:
+    """The epochs after which the Generic 3x3 Adam pair of ``seed`` saves its convolutions and Adam moments:
     those the experiments that require Figure 5 ask for (:meth:`~experiment.Experiment.snapshots`)."""
-    asked = {e for x in experiment.registered() if EXPERIMENT in x.requires for e in x.snapshots(profile)}
+    asked = {e for x in experiment.registered() if EXPERIMENT in x.requires for e in x.snapshots(profile).get(seed, ())}
     return tuple(sorted(asked))
 
 
-def snapshotted(profile: str, epoch: int) -> dict[str, dict]:
-    """The entries of :func:`plan` saved after ``epoch``, by parameterization."""
-    return {e["run"]["parameterization"]: e for e in plan(profile) if epoch in e["snapshot_epochs"]}
+def snapshotted(profile: str, epoch: int, seed: int = 0) -> dict[str, dict]:
+    """The entries of :func:`plan` of ``seed`` saved after ``epoch``, by parameterization."""
+    return {
+        e["run"]["parameterization"]: e
+        for e in plan(profile)
+        if epoch in e["snapshot_epochs"] and e["run"]["seed"] == seed
+    }
 
 
 class _Reached(TypedDict):
