@@ -277,14 +277,14 @@ def test_every_experiment_has_its_notebook_profiles_and_valid_committed_results(
         results.load(exp.name, profiles.REFERENCE)  # checked against the schema when committed
 
 
-def _seed(seed, epochs, within, status="ok", spatial_epoch=20):
-    def reading(value):
+def _seed(seed, epochs, within, status="ok", spatial_epoch=20, seconds=1.0):
+    def reading(value):  # the spectral arm's steps take `seconds` times as long as the spatial arm's
         return {
             "status": status,
             "epochs": value,
             "spatial_epoch": spatial_epoch,
             "spectral_epoch": 5,
-            "seconds": value,
+            "seconds": None if value is None else value / seconds,
         }
 
     return {"seed": seed, **reading(epochs), "within_se": reading(within)}
@@ -316,6 +316,16 @@ def test_figure5_verdict_needs_every_seed_at_two_x_both_ways_and_a_settled_spati
     settled = fig5.cell_verdict(_cell(_seed(0, 4.3, 4.0, spatial_epoch=32), _seed(1, 7.25, 6.0)), BUDGET)
     assert settled.verdict == verdicts.REPRODUCED  # epoch 32 of 40 is the end of the fourth fifth
     assert "paper 5.1x" in one.claim
+    # In wall-clock time the same readings, over the spectral arm's slower steps.
+    slow = _cell(_seed(0, 4.3, 4.0, seconds=2.5), _seed(1, 7.25, 6.0, seconds=2.5))
+    assert fig5.cell_verdict(slow, BUDGET).verdict == verdicts.REPRODUCED
+    in_time = fig5.cell_verdict(slow, BUDGET, "seconds")
+    assert in_time.verdict == verdicts.INCONCLUSIVE and "sooner in wall-clock time" in in_time.claim
+    assert fig5.cell_verdict(_cell(_seed(0, 4.3, 4.0), _seed(1, 7.25, 6.0)), BUDGET, "seconds").verdict == (
+        verdicts.REPRODUCED
+    )
+    with pytest.raises(ValueError, match="measure"):
+        fig5.cell_verdict(slow, BUDGET, "steps")
 
 
 def _fig3(before_gap, after_gap):
