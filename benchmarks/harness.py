@@ -38,10 +38,11 @@ def bare(run: dict, x: np.ndarray, y: np.ndarray, steps: int) -> float:
     return steps * b / (time.perf_counter() - start)
 
 
-def epochs(run: dict, x: np.ndarray, y: np.ndarray, steps: int) -> list[float]:
+def epochs(run: dict, x: np.ndarray, y: np.ndarray, steps: int, steps_per_execution: int = 1) -> list[float]:
     """Seconds of the harness's two epochs of ``steps`` steps of ``run`` (the first one builds, compiles and
-    warms up), on the images ``x`` and labels ``y``."""
-    model = build.build_model(run)
+    warms up), on the images ``x`` and labels ``y``, ``steps_per_execution`` steps per call
+    (:func:`build.build_model`)."""
+    model = build.build_model(run, steps_per_execution)
     n = steps * run["batch_size"]
     batches = inputs.training_batches(
         preprocessing.Standardize(x)(x[:n]), y[:n], batch_size=run["batch_size"], seed=0, epochs=2,

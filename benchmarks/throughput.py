@@ -8,8 +8,10 @@ builds and compiles; the hours one 150-epoch run of 45 000 images takes at that 
 of the device's peak it reaches, counting the FLOPs of the convolutions and dense layers (a training step
 as three forward passes: the pass itself and the gradients of inputs and weights; the spectral pooling's
 DFTs and the elementwise work are left out, so the fraction is a lower bound). Run it under each backend
-with ``KERAS_BACKEND``. ``results/benchmark_throughput.json`` keeps one entry per device and backend: a run
-replaces its own and keeps the others.
+with ``KERAS_BACKEND``. ``--steps-per-execution 13 39`` also measures ``fit`` compiled to run that many
+steps per call (fewer dispatches from the host, the same training), each beside one step per call in the
+same run. ``results/benchmark_throughput.json`` keeps one entry per device and backend: a run replaces its
+own and keeps the others.
 """
 
 from __future__ import annotations
@@ -66,9 +68,20 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=100, help="training steps per epoch timed (a GPU needs ~100)")
     parser.add_argument("--only", nargs="+", choices=list(MEASURED), help="measure these networks only")
+    parser.add_argument(
+        "--steps-per-execution",
+        type=int,
+        nargs="+",
+        default=[],
+        metavar="K",
+        help="also measure K steps per call of the compiled step (each K must divide --steps)",
+    )
     args = parser.parse_args(argv)
     if args.steps < 1:
         parser.error(f"--steps must be positive, got {args.steps}")
+    if any(k < 1 or args.steps % k for k in args.steps_per_execution):
+        parser.error(f"--steps-per-execution must divide --steps ({args.steps}), got {args.steps_per_execution}")
+    per_call = sorted({1, *args.steps_per_execution})
     name, backend = device(), keras.backend.backend()
     peak = PEAK_BF16.get(name)
     rng = np.random.default_rng(0)
@@ -81,27 +94,32 @@ def main(argv=None) -> None:
             n = args.steps * run["batch_size"]
             x = rng.integers(0, 256, (n, 32, 32, 3), dtype=np.uint8)
             y = rng.integers(0, 10, n)
-            first, second = epochs(run, x, y, args.steps)
-            speed = n / second
             flops = training_flops(build_model(run))
-            row = {
-                "network": label,
-                "settings": overrides,
-                "precision": precision,
-                "images_per_s": speed,
-                "first_epoch_extra_s": first - second,
-                "hours_per_run": RUN_IMAGES / speed / 3600,
-                "training_gflop_per_image": flops / 1e9,
-                "fraction_of_bf16_peak": flops * speed / peak if peak else None,
-            }
-            rows.append(row)
-            fraction = f", {100 * row['fraction_of_bf16_peak']:.1f} % of the bf16 peak" if peak else ""
-            print(
-                f"{label}, {precision}: {speed:.0f} img/s, {row['hours_per_run']:.2f} h per 150-epoch run, "
-                f"{row['training_gflop_per_image']:.2f} GFLOP/image{fraction}, compile and warm-up "
-                f"{row['first_epoch_extra_s']:.0f} s",
-                flush=True,
-            )
+            for k in per_call:
+                first, second = epochs(run, x, y, args.steps, k)
+                speed = n / second
+                if k == 1:  # per_call starts at 1: the baseline of the others
+                    one_step = speed
+                row = {
+                    "network": label,
+                    "settings": overrides,
+                    "precision": precision,
+                    "steps_per_execution": k,
+                    "images_per_s": speed,
+                    "first_epoch_extra_s": first - second,
+                    "hours_per_run": RUN_IMAGES / speed / 3600,
+                    "training_gflop_per_image": flops / 1e9,
+                    "fraction_of_bf16_peak": flops * speed / peak if peak else None,
+                }
+                rows.append(row)
+                fraction = f", {100 * row['fraction_of_bf16_peak']:.1f} % of the bf16 peak" if peak else ""
+                ratio = f" ({speed / one_step:.2f}x one step per call)" if k > 1 else ""
+                print(
+                    f"{label}, {precision}, {k} step(s) per call: {speed:.0f} img/s{ratio}, "
+                    f"{row['hours_per_run']:.2f} h per 150-epoch run, {row['training_gflop_per_image']:.2f} "
+                    f"GFLOP/image{fraction}, compile and warm-up {row['first_epoch_extra_s']:.0f} s",
+                    flush=True,
+                )
     entry = {
         "device": name,
         "backend": backend,

@@ -52,8 +52,9 @@ def test_train_runs_each_run_in_its_own_process_and_sends_back_only_the_folders_
         "SPECTRAL_CNN_DATA": str(DATA),
         "SPECTRAL_CNN_COMMIT": "abc1234",
     }
-    # a time limit no loaded machine reaches: both runs finish their 2 epochs
+    # a time limit no loaded machine reaches: both runs finish their 2 epochs, of 2 steps each in one call
     command = ["bash", str(tree / ".ci/gpu/device.sh"), "train", "table4b", "60", "--profile", "smoke"]
+    command += ["--steps-per-execution", "2"]
     done = subprocess.run(
         [*command, *(a for name in names for a in ("--run", name))],
         env=env,

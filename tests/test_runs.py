@@ -124,6 +124,41 @@ def test_each_learning_rate_drop_lands_on_the_first_step_of_the_epoch_after_it_a
     assert seen == pytest.approx({0: 0.1, 1: 0.1, 2: 0.01, 3: 0.01, 4: 0.001, 5: 0.001})
 
 
+def test_several_steps_per_execution_train_exactly_the_same_run(tmp_path, monkeypatch):
+    # Fewer dispatches from the host (on a GPU), the same steps: frequency dropout's draws, the learning
+    # rate drop and the evaluation after each epoch included. 48 images in batches of 8: 6 steps an epoch.
+    monkeypatch.setattr(profiles, "project_root", lambda: tmp_path)
+    rng = np.random.default_rng(0)
+    x, xt = (rng.integers(0, 256, (n, 32, 32, 3), dtype=np.uint8) for n in (48, 16))
+    split = {"train": (x, rng.integers(0, 10, 48)), "test": (xt, rng.integers(0, 10, 16))}
+    monkeypatch.setattr(runs, "datasets", lambda run, data_dir=None: split)
+    run = run_settings.settings(
+        architecture="spectral_pooling",
+        num_layers=2,
+        optimizer="sgd",
+        learning_rate=0.05,
+        momentum=0.9,
+        learning_rate_drops=[1],
+        batch_size=8,
+        train_images=48,
+        test_images=16,
+    )
+    compiled = []
+
+    def build_model(*args):
+        compiled.append(build.build_model(*args))
+        return compiled[-1]
+
+    monkeypatch.setattr(runs, "build_model", build_model)
+    one = runs.train(run, 2, "99_k1", "smoke")
+    three = runs.train(run, 2, "99_k3", "smoke", steps_per_execution=3)
+    assert [model.steps_per_execution for model in compiled] == [1, 3]
+    for key in ("train_loss", "train_error", "test_loss", "test_error"):
+        assert three["history"][key] == one["history"][key], key
+    with pytest.raises(ValueError, match="`steps_per_execution` must divide the 6 steps of an epoch"):
+        runs.train(run, 2, "99_k4", "smoke", steps_per_execution=4)
+
+
 def test_a_run_killed_after_its_last_epoch_but_before_its_record_is_recorded_without_training(tiny):
     full = runs.train(tiny, 2, "99_e", "smoke")
     store.record_path(tiny, "99_e", "smoke").unlink()  # as if killed between the last checkpoint and the record

@@ -206,14 +206,17 @@ class Throughput(experiment.Benchmark):
     script = "benchmarks/throughput.py"
 
     def readme_section(self, bench: dict | None) -> list[str]:
-        """One table per device and backend of ``benchmarks/throughput.py``'s entries."""
+        """One table per device and backend of ``benchmarks/throughput.py``'s entries (rows measured before
+        ``--steps-per-execution`` existed ran one step per call)."""
         if bench is None:
             return []
         lines = [
             f"`python {self.script}` (under `KERAS_BACKEND=jax` or another backend): training images per second "
             "of the harness's second epoch (`model.fit` on the package's batches, after a first epoch that "
             "compiles), the hours of one 150-epoch run of 45 000 images at that speed, and the fraction of the "
-            "device's dense bfloat16 peak counting the convolutions' and dense layers' FLOPs only (a lower bound).",
+            "device's dense bfloat16 peak counting the convolutions' and dense layers' FLOPs only (a lower bound). "
+            "Steps per call: how many training steps one call of the compiled step runs (`--steps-per-execution`; "
+            "the same training, fewer dispatches from the host), each measured beside one step per call.",
         ]
         for entry in bench["devices"]:
             lines += [
@@ -221,11 +224,12 @@ class Throughput(experiment.Benchmark):
                 f"{entry['device']} under {entry['backend']}, host {where(entry)}, {entry['steps']} steps of batch "
                 f"{entry['batch_size']} an epoch ({minutes(entry['seconds'])}):",
                 "",
-                "| network | precision | img/s | h per run | GFLOP per image | of the bf16 peak |",
-                "|---|---|---|---|---|---|",
+                "| network | precision | steps per call | img/s | h per run | GFLOP per image | of the bf16 peak |",
+                "|---|---|---|---|---|---|---|",
             ]
             lines += [
-                f"| {r['network']} | {r['precision']} | {r['images_per_s']:.0f} | {r['hours_per_run']:.2f} | "
+                f"| {r['network']} | {r['precision']} | {r.get('steps_per_execution', 1)} | {r['images_per_s']:.0f} | "
+                f"{r['hours_per_run']:.2f} | "
                 f"{r['training_gflop_per_image']:.2f} | "
                 + (f"{100 * r['fraction_of_bf16_peak']:.1f} % |" if r["fraction_of_bf16_peak"] else "- |")
                 for r in entry["rows"]

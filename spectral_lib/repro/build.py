@@ -34,8 +34,10 @@ def network(run: dict) -> keras.Model:
     )
 
 
-def build_model(run: dict) -> keras.Model:
-    """The run's compiled model, its weights drawn right after :func:`set_seed` of ``run["seed"]``.
+def build_model(run: dict, steps_per_execution: int = 1) -> keras.Model:
+    """The run's compiled model, its weights drawn right after :func:`set_seed` of ``run["seed"]``;
+    ``steps_per_execution`` training steps per call of the compiled function (Keras' option: fewer
+    dispatches from the host, the same steps, so the same training when it divides an epoch's steps).
 
     Under ``precision="mixed_bfloat16"`` the layers compute in bfloat16 and keep
     float32 weights, and a float32 ``logits`` layer ends the model, so the
@@ -66,6 +68,7 @@ def build_model(run: dict) -> keras.Model:
         optimizer,
         keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+        steps_per_execution=steps_per_execution,
     )
     return model
 

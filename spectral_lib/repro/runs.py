@@ -72,6 +72,7 @@ def train(
     callbacks=(),
     report_progress=False,
     deadline=None,
+    steps_per_execution=1,
     verbose=0,
 ) -> dict | None:
     """Train ``run`` for ``epochs`` epochs (reusing or resuming), record it, return its record; ``None`` when
@@ -90,7 +91,9 @@ def train(
     recorded beside the run's own as ``final_test["exported_error"]``. ``callbacks``: more Keras
     callbacks, after the checkpoint of each epoch (the search's pruning). Each
     stretch of training is one of the record's ``segments`` (:mod:`progress`);
-    ``report_progress`` also writes the run's progress file after every epoch.
+    ``report_progress`` also writes the run's progress file after every epoch. ``steps_per_execution``
+    (:func:`build.build_model`) must divide the steps of an epoch: it changes how the steps are dispatched,
+    not which.
     """
     run = settings(**run)
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
@@ -115,6 +118,16 @@ def train(
         )
     splits = datasets(run, data_dir)
     (x, y), evaluated = splits["train"], "validation" if "validation" in splits else "test"
+    steps = len(x) // run["batch_size"]
+    if isinstance(steps_per_execution, bool) or not isinstance(steps_per_execution, int) or steps_per_execution < 1:
+        raise ValueError(
+            f"`steps_per_execution` must be a positive int, got steps_per_execution={steps_per_execution!r}."
+        )
+    if steps % steps_per_execution:
+        raise ValueError(
+            f"`steps_per_execution` must divide the {steps} steps of an epoch of {name(run)}, got "
+            f"steps_per_execution={steps_per_execution} (an execution would run into the next epoch's batches)."
+        )
     prepare = preprocessing.fit(run["preprocessing"], x)
     batches = inputs.training_batches(
         prepare(x),
@@ -125,7 +138,7 @@ def train(
         first_epoch=min(first, epochs),
         augmentation=run["augmentation"],
     )
-    model = build_model(run)
+    model = build_model(run, steps_per_execution)
     stem = record_path(run, experiment, profile).with_suffix("")
     segments = progress.begin(run, folder, min(first, epochs), experiment, profile)
     training.fit(
@@ -133,7 +146,7 @@ def train(
         batches,
         epochs=epochs,
         run_dir=folder,
-        steps_per_epoch=len(x) // run["batch_size"],
+        steps_per_epoch=steps,
         validation_data=(prepare(splits[evaluated][0]), splits[evaluated][1]),
         validation_batch_size=1000,
         callbacks=[
