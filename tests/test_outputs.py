@@ -13,7 +13,16 @@ import nbformat  # noqa: E402
 import pytest  # noqa: E402
 
 from spectral_lib import files  # noqa: E402
-from spectral_lib.repro import experiment, figures, pipeline, profiles, results, run_settings, store  # noqa: E402
+from spectral_lib.repro import (  # noqa: E402
+    experiment,
+    figures,
+    pipeline,
+    profiles,
+    results,
+    run_settings,
+    store,
+    table4b,
+)
 
 
 @pytest.fixture
@@ -49,6 +58,10 @@ def test_run_records_are_committed_for_every_profile_but_smoke(root):
         )
         assert store.progress_path(generic, "04_fig5", profile).parent == root / "results" / "runs" / "04_fig5"
     assert profiles.output_root("paper") == root / "runs" / "paper"  # its summaries, figures and notebooks
+    # Figure 4(b)'s paper profile trains the cpu profile's runs: it finds their records and their models
+    assert {table4b.export_path(p, "cifar10") for p in ("cpu", "paper")} == {
+        root / "results" / "models" / "cifar10_spectral_pooling_net.keras"
+    }
 
 
 def test_results_are_written_atomically(tmp_path):

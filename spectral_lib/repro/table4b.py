@@ -104,8 +104,9 @@ OVERFIT_POINTS = 5.0  # a run overfits when its last training error is this far 
 
 
 def export_path(profile: str, dataset: str):
-    """Where the reference model of ``dataset`` is saved for anyone to evaluate."""
-    return profiles.output_root(profile) / "results" / "models" / f"{dataset}_spectral_pooling_net.keras"
+    """Where the reference model of ``dataset`` is saved for anyone to evaluate: beside the records of its
+    run (:func:`profiles.records_root`), which the profiles that train the same run share."""
+    return profiles.records_root(profile) / "results" / "models" / f"{dataset}_spectral_pooling_net.keras"
 
 
 def _run(hyper: dict, config: dict, dataset: str, variant: str, seed: int) -> dict:
