@@ -49,7 +49,7 @@ def epochs(run: dict, x: np.ndarray, y: np.ndarray, steps: int, steps_per_execut
         augmentation=run["augmentation"],
     )  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
-        history = training.fit(model, batches, epochs=2, run_dir=tmp, steps_per_epoch=steps, verbose=0)
+        history = training.fit(model, iter(batches), epochs=2, run_dir=tmp, steps_per_epoch=steps, verbose=0)
     return history["epoch_seconds"]
 
 

@@ -105,7 +105,7 @@ def paired_curves(train_images: int, validation_images: int, epochs: int) -> dic
         with tempfile.TemporaryDirectory() as tmp:
             history = training.fit(
                 model,
-                batches,
+                iter(batches),
                 epochs=epochs,
                 run_dir=tmp,
                 steps_per_epoch=len(x) // run["batch_size"],

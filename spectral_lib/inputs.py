@@ -20,7 +20,9 @@ The batches are cut from the network's inputs, the images already preprocessed
 
 from __future__ import annotations
 
-import keras
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 MAX_SHIFT = 4  # pixels: the largest random translation of :func:`augment`
@@ -57,17 +59,23 @@ def epoch_order(num_examples: int, seed: int, epoch: int, batch_size: int) -> np
     return np.random.default_rng([seed, epoch]).permutation(num_examples)[:usable]
 
 
-class Batches(keras.utils.PyDataset):
+class Batches:
     """The batches ``(x, y)`` of :func:`training_batches`: batch ``i`` is training step ``first_epoch * steps + i``,
-    made on demand from the arrays (NumPy, so every backend gets the same ones), by ``workers`` threads."""
+    made on demand from the arrays (NumPy, so every backend gets the same ones).
+
+    ``model.fit`` takes ``iter(batches)``: a generator of every batch in order, ``workers`` threads preparing
+    up to ``ahead`` of them in advance. Not a ``keras.utils.PyDataset``: with ``steps_per_epoch`` shorter than
+    the stream, Keras starts a PyDataset over from its first batch at every epoch once the batches it had
+    queued are used up, so every epoch after the first would train on the first epoch's batches again."""
 
     def __init__(self, x, labels, *, batch_size, seed, epochs, first_epoch, augmentation, max_shift):
-        super().__init__(workers=2, max_queue_size=16)
         self.x, self.labels, self.batch_size, self.seed = x, np.asarray(labels, np.int32), batch_size, seed
         self.augmentation, self.max_shift = augmentation, max_shift
         self.steps = len(x) // batch_size
         self.first_step = first_epoch * self.steps
         self.orders = {e: epoch_order(len(x), seed, e, batch_size) for e in range(first_epoch, epochs)}
+
+    workers, ahead = 2, 16
 
     def __len__(self) -> int:
         return len(self.orders) * self.steps
@@ -80,6 +88,16 @@ class Batches(keras.utils.PyDataset):
         if self.augmentation:
             batch = augment(batch, (self.seed, step), self.max_shift)
         return batch, self.labels[index]
+
+    def __iter__(self):
+        with ThreadPoolExecutor(self.workers) as pool:
+            queued = deque()
+            for i in range(len(self)):
+                queued.append(pool.submit(self.__getitem__, i))
+                if len(queued) > self.ahead:
+                    yield queued.popleft().result()
+            while queued:
+                yield queued.popleft().result()
 
 
 def training_batches(
@@ -97,7 +115,8 @@ def training_batches(
 
     ``x`` are the network's inputs, float32 NHWC (the training images preprocessed, e.g. by
     :func:`spectral_lib.preprocessing.fit`), augmented when ``augmentation``. Each epoch has
-    ``len(x) // batch_size`` steps; pass that as ``steps_per_epoch`` to ``model.fit``. Empty when
+    ``len(x) // batch_size`` steps; pass ``iter()`` of it to ``model.fit`` with that as ``steps_per_epoch``
+    (:class:`Batches`). Empty when
     ``first_epoch == epochs`` (a resumed run whose last epoch is done but not yet recorded).
     """
     if len(x) < batch_size:

@@ -112,19 +112,23 @@ def test_the_batches_are_the_same_on_every_backend():
     assert _digest(a for i in range(len(ds)) for a in ds[i]) == "f10e899aa9db0654"
 
 
-def test_fit_reads_the_stream_once_through_across_epochs():
-    # steps_per_epoch with a stream of all epochs: epoch 2 must read batches 2-3, not batches 0-1 again
-    # (TensorFlow's adapter also reads the first two once to learn their shapes).
-    read = []
+def test_fit_trains_on_every_batch_of_the_stream_once_in_order():
+    # 3 epochs of 20 steps, more than the batches prepared ahead: a keras.utils.PyDataset was started over
+    # at every epoch once those were used up, so epochs 2 and 3 trained on epoch 1's batches again.
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((80, 4, 4, 3)).astype("float32"), rng.integers(0, 3, 80)
+    ds = inputs.training_batches(x, y, batch_size=4, seed=0, epochs=3, max_shift=1)
+    assert len(ds) == 60 > ds.ahead + ds.workers
 
-    class Logged(inputs.Batches):
-        def __getitem__(self, i):
-            read.append(i)
-            return super().__getitem__(i)
+    def model():
+        keras.utils.set_random_seed(0)
+        m = keras.Sequential([keras.Input((4, 4, 3)), keras.layers.Flatten(), keras.layers.Dense(3)])
+        m.compile(keras.optimizers.SGD(0.1), keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        return m
 
-    x = np.zeros((32, 4, 4, 3), np.float32)
-    ds = Logged(x, np.zeros(32), batch_size=16, seed=0, epochs=2, first_epoch=0, augmentation=False, max_shift=0)
-    model = keras.Sequential([keras.Input((4, 4, 3)), keras.layers.Flatten(), keras.layers.Dense(2)])
-    model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    model.fit(ds, epochs=2, steps_per_epoch=2, verbose=0)
-    assert set(read) == {0, 1, 2, 3}
+    fitted, stepped = model(), model()
+    fitted.fit(iter(ds), epochs=3, steps_per_epoch=20, verbose=0)
+    for i in range(len(ds)):
+        stepped.train_on_batch(*ds[i])
+    for a, b in zip(fitted.weights, stepped.weights):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)

@@ -79,6 +79,7 @@ class Killed(Exception):
 
 
 def test_a_killed_run_resumes_to_exactly_the_uninterrupted_curve(tiny, tmp_path, monkeypatch):
+    tiny = run_settings.settings(**{**tiny, "batch_size": 2})  # 16 steps an epoch: more than fit reads ahead
     full = runs.train(tiny, 3, "99_a", "smoke")
     assert full["epochs"] == 3 and set(full["history"]) >= {"train_loss", "test_error", "wall_seconds"}
     assert (

@@ -143,7 +143,7 @@ def train(
     segments = progress.begin(run, folder, min(first, epochs), experiment, profile)
     training.fit(
         model,
-        batches,
+        iter(batches),
         epochs=epochs,
         run_dir=folder,
         steps_per_epoch=steps,
