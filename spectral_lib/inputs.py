@@ -68,14 +68,14 @@ class Batches:
     the stream, Keras starts a PyDataset over from its first batch at every epoch once the batches it had
     queued are used up, so every epoch after the first would train on the first epoch's batches again."""
 
+    workers, ahead = 2, 16
+
     def __init__(self, x, labels, *, batch_size, seed, epochs, first_epoch, augmentation, max_shift):
         self.x, self.labels, self.batch_size, self.seed = x, np.asarray(labels, np.int32), batch_size, seed
         self.augmentation, self.max_shift = augmentation, max_shift
         self.steps = len(x) // batch_size
         self.first_step = first_epoch * self.steps
         self.orders = {e: epoch_order(len(x), seed, e, batch_size) for e in range(first_epoch, epochs)}
-
-    workers, ahead = 2, 16
 
     def __len__(self) -> int:
         return len(self.orders) * self.steps
