@@ -137,7 +137,12 @@ def test_the_full_data_runs_are_read_from_their_record_else_their_progress(tmp_p
     epochs = spectral["epochs"]
     write_json(
         store.record_path(spectral["run"], fig5.EXPERIMENT, fig5.FULL_DATA),
-        {"history": {"test_error": [0.3] * epochs}, "segments": [{**stretch, "last_epoch": epochs}]},
+        {
+            "settings": spectral["run"],
+            "epochs": epochs,
+            "history": {"test_error": [0.3] * epochs},
+            "segments": [{**stretch, "last_epoch": epochs}],
+        },
     )
     rows = fig5.full_data()
     assert [(r["status"], r["epochs"]) for r in rows[:3]] == [

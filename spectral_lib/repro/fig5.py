@@ -529,13 +529,12 @@ FULL_DATA = "paper"  # the profile that trains every cell on the full training s
 
 def full_data() -> list[FullData]:
     """Every run of the :data:`FULL_DATA` profile's plan with its record, else its committed progress file
-    (:mod:`progress`), else nothing: its status, epochs so far, test error curve and the devices it
-    trained on."""
+    (:mod:`progress`), else nothing (as Figure 4(b)'s queue): its status, epochs so far, test error curve and
+    the devices it trained on."""
     rows = []
     for e in plan(FULL_DATA):
-        path = store.record_path(e["run"], EXPERIMENT, FULL_DATA)
-        source = read_json(path) if path.exists() else progress.load(e["run"], EXPERIMENT, FULL_DATA)
-        done = len(source["history"]["test_error"]) if source else 0
+        record = store.load(e["run"], e["epochs"], EXPERIMENT, FULL_DATA)
+        source = record or progress.load(e["run"], EXPERIMENT, FULL_DATA)
         rows.append(
             {
                 "name": run_settings.name(e["run"]),
@@ -544,13 +543,11 @@ def full_data() -> list[FullData]:
                 "role": e["role"],
                 "parameterization": e["run"]["parameterization"],
                 "seed": e["run"]["seed"],
-                "status": "finished" if done >= e["epochs"] else "in progress" if done else "not started",
-                "epochs": done,
+                "status": "finished" if record else "in progress" if source else "not started",
+                "epochs": len(source["history"]["test_error"]) if source else 0,
                 "epochs_planned": e["epochs"],
                 "test_error": source["history"]["test_error"] if source else [],
-                "devices": sorted({progress.device_of(s) for s in source["segments"] if not s.get("lost")})
-                if source
-                else [],
+                "devices": progress.devices(source["segments"]) if source else [],
             }
         )
     return rows

@@ -60,6 +60,11 @@ def device_of(segment: Segment) -> str:
     return f"{device} ({segment.get('backend', 'tensorflow')})"
 
 
+def devices(segments: list[Segment]) -> list[str]:
+    """The devices (:func:`device_of`) of the stretches whose training a run kept (not those it lost)."""
+    return sorted({device_of(s) for s in segments if not s.get("lost")})
+
+
 def history(run_dir: Path, evaluated: str) -> dict[str, list[float]]:
     """The per-epoch curve of ``run_dir`` in a record's keys (``train_error``, ``<evaluated>_error``, ...)."""
     h = training.read_history(run_dir)

@@ -264,7 +264,7 @@ def row(entry: dict) -> Row:
         machines=sorted(
             {progress.where(s) for s in segments if not s.get("lost")} or ({record["machine"]} if record else set())
         ),
-        devices=sorted({progress.device_of(s) for s in segments if not s.get("lost")}),
+        devices=progress.devices(segments),
         curve={k: h.get(k, []) for k in ("train_error", "validation_error", "wall_seconds")},
         **progress.summary(h, run) if h else {"images_per_second": None, "training_seconds": 0.0},
     )
