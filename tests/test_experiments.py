@@ -328,28 +328,53 @@ def test_figure5_verdict_needs_every_seed_at_two_x_both_ways_and_a_settled_spati
         fig5.cell_verdict(slow, BUDGET, "steps")
 
 
-def _fig3(before_gap, after_gap):
-    def arm(initial, trained):
+def _fig3(*gaps, first_moments=(0.4, 0.4)):
+    """A Figure 3 summary of the paper profile with one seed per ``(before, after)`` gap of conv0's energy."""
+
+    def arm(initial, trained, first_moment):
         return {
-            "conv0": {"initial_energy": initial, "trained_energy": trained, "first_moment": 0.4, "second_moment": 0.1}
+            "conv0": {
+                "initial_energy": initial,
+                "trained_energy": trained,
+                "first_moment": first_moment,
+                "second_moment": 0.1,
+            }
         }
 
+    spatial, spectral = first_moments
     return {
         "profile": "paper",
         "config": {"epoch": 10},
         "share": 0.9,
-        "concentration": {"spatial": arm(0.54, 0.54), "spectral": arm(0.54 - before_gap, 0.54 - after_gap)},
+        "concentration": {
+            str(seed): {"spatial": arm(0.54, 0.54, spatial), "spectral": arm(0.54 - before, 0.54 - after, spectral)}
+            for seed, (before, after) in enumerate(gaps)
+        },
     }
 
 
 def test_figure3_with_one_seed_is_inconclusive_short_of_the_papers_steps_untested_and_says_the_gaps():
     assert fig3.adam_steps("cpu") == 10 * (2000 // 64) == 310 and fig3.adam_steps("paper") == 3900
-    judged = fig3.judge(_fig3(0.075, 0.2))
+    judged = fig3.judge(_fig3((0.075, 0.2)))
     assert [v.verdict for v in judged] == [verdicts.INCONCLUSIVE] * 2
-    assert "+20.0 points against +7.5 at initialization (+12.5, points toward the claim)" in judged[0].evidence
-    assert "(points against the claim)" in judged[1].evidence  # |m| on 40 % of both: not fewer
-    short = fig3.judge({**_fig3(0.075, 0.2), "profile": "cpu"})
+    assert "a gap of +20.0 points against +7.5 at initialization (+12.5)" in judged[0].evidence
+    assert "one seed, no spread over seeds" in judged[0].evidence
+    short = fig3.judge({**_fig3((0.075, 0.2)), "profile": "cpu"})
     assert [v.verdict for v in short] == [verdicts.NOT_TESTED] * 2 and "310 Adam steps" in short[0].evidence
+    assert short[0].evidence.endswith("; it points toward the claim")
+    assert short[1].evidence.endswith("; it points against the claim")  # |m| on 40 % of both: not fewer
+
+
+def test_figure3_over_seeds_judges_the_mean_change_of_the_gap_against_its_spread():
+    # Hand-computed: changes of the gap +3, +4, +5 points: mean 4, sd 1, se 1 / sqrt(3) = 0.577; 4 > 2 se.
+    grown = fig3.judge(_fig3((0.05, 0.08), (0.05, 0.09), (0.05, 0.10), first_moments=(0.5, 0.3)))
+    assert [v.verdict for v in grown] == [verdicts.REPRODUCED] * 2
+    assert "mean +4.00 +- 0.58 points over 3 seeds" in grown[0].evidence and "seed 2:" in grown[0].evidence
+    # +3, -1, +5: mean 2.33, sd 3.06, se 1.76; 2.33 < 2 se: inconclusive. -3, -4, -5: the other way.
+    mixed = fig3.judge(_fig3((0.05, 0.08), (0.05, 0.04), (0.05, 0.10)))
+    assert mixed[0].verdict == verdicts.INCONCLUSIVE and "mean +2.33 +- 1.76 points" in mixed[0].evidence
+    shrunk = fig3.judge(_fig3((0.05, 0.02), (0.05, 0.01), (0.05, 0.0), first_moments=(0.3, 0.5)))
+    assert [v.verdict for v in shrunk] == [verdicts.NOT_REPRODUCED] * 2
 
 
 def test_figure1_and_4a_verdicts_turn_on_one_wrong_entry():

@@ -1,7 +1,7 @@
 """Figure 3: how few entries of the learned filters and of Adam's moments hold most of the total.
 
-The runs are Figure 5's Generic 3x3 Adam pair of seed 0 (:mod:`fig5`), whose convolutions and Adam
-moments it saves after its ``snapshot_epochs``; this experiment reads them and trains nothing.
+The runs are Figure 5's Generic 3x3 Adam pairs of the profile's seeds (:mod:`fig5`), whose convolutions
+and Adam moments it saves after its ``snapshot_epochs``; this experiment reads them and trains nothing.
 """
 
 from __future__ import annotations
@@ -77,14 +77,17 @@ def concentrations(trained: dict, initial: dict) -> dict[str, dict[str, Concentr
     return {arm: {layer: measures(t, initial[arm], layer) for layer in layers(t)} for arm, t in trained.items()}
 
 
-def summary(config: dict, pair: dict, trained: dict, initial: dict) -> dict:
-    """The results summary: the experiment's ``config``, the names of the two runs of ``pair`` (:func:`pair`),
-    :data:`SHARE` and their :func:`concentrations`."""
+def summary(config: dict, pairs: dict[int, dict], trained: dict[int, dict], initial: dict[int, dict]) -> dict:
+    """The results summary: the experiment's ``config``, :data:`SHARE`, and by seed (a string key) the names of
+    the runs of its pair (:func:`pair`) and their :func:`concentrations`; ``pairs``, ``trained`` and
+    ``initial`` are keyed by seed."""
     return {
         "config": config,
-        "runs": {arm: run_settings.name(e["run"]) for arm, e in pair.items()},
+        "runs": {
+            str(seed): {arm: run_settings.name(e["run"]) for arm, e in pair.items()} for seed, pair in pairs.items()
+        },
         "share": SHARE,
-        "concentration": concentrations(trained, initial),
+        "concentration": {str(seed): concentrations(trained[seed], initial[seed]) for seed in pairs},
     }
 
 
@@ -93,43 +96,53 @@ def pair(profile: str, seed: int = 0) -> dict[str, dict]:
     return fig5.snapshotted(profile, Figure3.config(profile)["epoch"], seed)
 
 
+def _gap(by_arm: dict, layer: str, measure: str) -> float:
+    """Spatial minus spectral concentration of ``measure`` in ``layer``: positive when the spectral is sparser."""
+    return by_arm["spatial"][layer][measure] - by_arm["spectral"][layer][measure]
+
+
 def judge(summary) -> list[verdicts.Verdict]:
-    """Per convolution: did training make the spectral filters sparser beyond the gap the two arms
-    start with, and does Adam's ``|m|`` sit on fewer spectral parameters. A snapshot after fewer Adam
-    steps than the paper's (:func:`adam_steps` of the ``paper`` profile) has not tested either claim;
-    one trained seed and one snapshot is inconclusive whatever the gap. Each row says which way its
-    numbers point."""
-    out, epoch, steps = [], summary["config"]["epoch"], adam_steps(summary["profile"])
-    regime = f"one seed, one snapshot after epoch {epoch} ({steps} Adam steps"
-    if steps < adam_steps("paper"):
-        verdict, regime = verdicts.NOT_TESTED, f"{regime}; the paper's is after about {adam_steps('paper')})"
-    else:
-        verdict, regime = verdicts.INCONCLUSIVE, f"{regime})"
-    way = lambda toward: "points toward the claim" if toward else "points against the claim"  # noqa: E731
-    for layer, s in summary["concentration"]["spectral"].items():
-        p = summary["concentration"]["spatial"][layer]
-        before, after = p["initial_energy"] - s["initial_energy"], p["trained_energy"] - s["trained_energy"]
-        out.append(
-            verdicts.Verdict(
-                f"{layer}: {paper.CLAIMS['fig3_sparser']}, beyond the gap at initialization",
-                verdict,
-                f"{regime}: {100 * summary['share']:.0f} % of the energy in "
-                f"{100 * s['trained_energy']:.1f} % of the spectral vs {100 * p['trained_energy']:.1f} % of the "
-                f"spatial entries, a gap of {100 * after:+.1f} points against {100 * before:+.1f} at "
-                f"initialization ({100 * (after - before):+.1f}, {way(after > before)}); no spread over seeds to "
-                "measure it against",
-            )
-        )
-        out.append(
-            verdicts.Verdict(
-                f"{layer}: {paper.CLAIMS['fig3_moments']}",
-                verdict,
-                f"{regime}: {100 * summary['share']:.0f} % of Adam's |m| on "
-                f"{100 * s['first_moment']:.1f} % of the spectral vs {100 * p['first_moment']:.1f} % of the "
-                f"spatial parameters ({way(s['first_moment'] < p['first_moment'])}); no initial state to compare "
-                "with",
-            )
-        )
+    """Per convolution: did training make the spectral filters sparser beyond the gap the two arms start with
+    (the gap's change, measured on each seed), and does Adam's ``|m|`` sit on fewer spectral parameters (the
+    gap after training). Over several seeds the mean of each against its spread over them
+    (:func:`verdicts.positive_over_seeds`); one seed is inconclusive whatever the gap. A snapshot after fewer
+    Adam steps than the paper's (:func:`adam_steps` of the ``paper`` profile) has not tested either claim.
+    Each row gives every seed's numbers and which way their mean points."""
+    by_seed, epoch, steps = summary["concentration"], summary["config"]["epoch"], adam_steps(summary["profile"])
+    seeds = sorted(by_seed, key=int)
+    paper_steps = adam_steps("paper")
+    short = steps < paper_steps
+    regime = f"{'one seed' if len(seeds) == 1 else f'{len(seeds)} seeds'}, snapshot after epoch {epoch} ({steps} "
+    regime += f"Adam steps; the paper's is after about {paper_steps})" if short else "Adam steps)"
+    share = f"{100 * summary['share']:.0f} %"
+
+    def verdict(claim, values, details, caveat=""):
+        evidence = f"{regime}: {'; '.join(details)}{caveat}"
+        if short:
+            way = f"{'it' if len(values) == 1 else 'their mean'} points {'toward' if sum(values) > 0 else 'against'}"
+            return verdicts.Verdict(claim, verdicts.NOT_TESTED, f"{evidence}; {way} the claim")
+        return verdicts.positive_over_seeds(claim, values, evidence)
+
+    out = []
+    for layer in by_seed[seeds[0]]["spectral"]:
+        before = [_gap(by_seed[s], layer, "initial_energy") for s in seeds]
+        after = [_gap(by_seed[s], layer, "trained_energy") for s in seeds]
+        grown = [a - b for a, b in zip(after, before)]
+        energy = [
+            f"seed {s}: {share} of the energy in {100 * by_seed[s]['spectral'][layer]['trained_energy']:.1f} % of the "
+            f"spectral vs {100 * by_seed[s]['spatial'][layer]['trained_energy']:.1f} % of the spatial entries, a gap "
+            f"of {100 * a:+.1f} points against {100 * b:+.1f} at initialization ({100 * g:+.1f})"
+            for s, a, b, g in zip(seeds, after, before, grown)
+        ]
+        out.append(verdict(f"{layer}: {paper.CLAIMS['fig3_sparser']}, beyond the gap at initialization", grown, energy))
+        fewer = [_gap(by_seed[s], layer, "first_moment") for s in seeds]
+        moments = [
+            f"seed {s}: {share} of Adam's |m| on {100 * by_seed[s]['spectral'][layer]['first_moment']:.1f} % of the "
+            f"spectral vs {100 * by_seed[s]['spatial'][layer]['first_moment']:.1f} % of the spatial parameters"
+            for s in seeds
+        ]
+        caveat = "; no initial state to compare with"
+        out.append(verdict(f"{layer}: {paper.CLAIMS['fig3_moments']}", fewer, moments, caveat))
     return out
 
 
@@ -138,12 +151,12 @@ class Figure3(experiment.Experiment):
     notebook = "05_fig3_sparsity_adam_moments"
     title = "Figure 3: sparsity of the learned filters and of Adam's moments"
     paper_item = "Figure 3"
-    schema = 2  # 2: the profile's entry is `config` (was `settings`, a name of run settings)
-    fields = {  # runs: the run's name by arm; concentration: by arm (spatial, spectral), then by convolution
+    schema = 3  # 2: the profile's entry is `config` (was `settings`); 3: runs and concentration by seed
+    fields = {  # runs: by seed, the run's name by arm; concentration: by seed, arm (spatial, spectral), convolution
         "config": dict,
-        "runs": dict[str, str],
+        "runs": dict[str, dict[str, str]],
         "share": float,
-        "concentration": dict[str, dict[str, Concentrations]],
+        "concentration": dict[str, dict[str, dict[str, Concentrations]]],
     }
     # The convolutions and Adam moments of Figure 5's Generic 3x3 Adam pairs of the first `seeds` seeds after
     # `epoch` epochs, which Figure 5's plan saves because this experiment asks for them (:meth:`snapshots`).
@@ -186,10 +199,12 @@ class Figure3(experiment.Experiment):
             "(`repro.fig3.concentration`), equal for the same filter in both orthonormal parameterizations by "
             "Parseval. It already differs at initialization: the orthonormal DFT of Glorot-uniform filters is close "
             f"to Gaussian, whose heavier tails put {share} of the energy on fewer entries than uniform values do. "
-            "So the claim is read as the gap between the arms growing beyond that initial gap; with one trained "
-            f"seed and one snapshot (epoch {self.config(profiles.REFERENCE)['epoch']} of Figure 5's seed 0) "
-            "there is no spread to measure a change against, and the verdict is inconclusive whatever the gap; "
-            f"a snapshot after fewer Adam steps than the paper's ({adam_steps(profiles.REFERENCE)} in the reference "
+            "So the claim is read as the gap between the arms growing beyond that initial gap, measured on each "
+            "seed, and its mean over the seeds against their spread (`verdicts.positive_over_seeds`; the paper "
+            f"profile has {self.config('paper')['seeds']}); with one seed (the reference profile's, epoch "
+            f"{self.config(profiles.REFERENCE)['epoch']} of Figure 5's seed 0) there is no spread to measure a change "
+            "against, and the verdict is inconclusive whatever the gap; a snapshot after fewer Adam steps than the "
+            f"paper's ({adam_steps(profiles.REFERENCE)} in the reference "
             f"profile against about {adam_steps('paper')}) has not tested the claim at all.",
         ]
 

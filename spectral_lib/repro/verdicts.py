@@ -132,3 +132,24 @@ def at_most_target(claim: str, errors: list[float], target: float, n: int, sprea
     if spread is None and len(errors) == 1:
         return Verdict(claim, INCONCLUSIVE, f"one seed and {evidence}")
     return Verdict(claim, REPRODUCED if gap <= Z * se else NOT_REPRODUCED, evidence)
+
+
+def positive_over_seeds(claim: str, values: list[float], evidence: str) -> Verdict:
+    """Verdict on "the quantity measured once per seed in ``values`` is positive" when the seeds are its only
+    noise: the mean against its standard error over them, ``sd / sqrt(k)``; reproduced beyond ``Z`` of them,
+    not reproduced beyond them the other way, inconclusive within them or with one seed. ``evidence`` says what
+    was measured; the mean and its noise (in points) follow it.
+
+    >>> positive_over_seeds("c", [0.03, 0.04, 0.05], "gap").verdict
+    'reproduced'
+    """
+    if not values:
+        raise ValueError("`values` must hold at least one seed's value.")
+    k, mean = len(values), sum(values) / len(values)
+    if k == 1:
+        return Verdict(claim, INCONCLUSIVE, f"{evidence}; one seed, no spread over seeds to measure it against")
+    se = math.sqrt(sum((v - mean) ** 2 for v in values) / (k - 1) / k)
+    evidence = f"{evidence}; mean {100 * mean:+.2f} +- {100 * se:.2f} points over {k} seeds"
+    if abs(mean) <= Z * se:
+        return Verdict(claim, INCONCLUSIVE, f"within {Z:g} standard errors: {evidence}")
+    return Verdict(claim, REPRODUCED if mean > 0 else NOT_REPRODUCED, evidence)
