@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import nbformat
+import numpy as np
 import pytest
 
 from spectral_lib import files
@@ -23,6 +24,7 @@ from spectral_lib.repro import (
     profiles,
     report,
     results,
+    run_settings,
     verdicts,
 )
 
@@ -375,6 +377,23 @@ def test_figure3_over_seeds_judges_the_mean_change_of_the_gap_against_its_spread
     assert mixed[0].verdict == verdicts.INCONCLUSIVE and "mean +2.33 +- 1.76 points" in mixed[0].evidence
     shrunk = fig3.judge(_fig3((0.05, 0.02), (0.05, 0.01), (0.05, 0.0), first_moments=(0.3, 0.5)))
     assert [v.verdict for v in shrunk] == [verdicts.NOT_REPRODUCED] * 2
+
+
+def test_figure3s_summary_over_seeds_is_a_valid_results_file_judged_seed_by_seed():
+    rng = np.random.default_rng(0)
+
+    def state(scale):  # one convolution: parameters, Adam's moments (v is non-negative)
+        params, m = scale * rng.standard_normal((2, 27))
+        return {"conv0/params": params, "conv0/m": m, "conv0/v": m**2}
+
+    pairs = {seed: fig3.pair("paper", seed) for seed in (0, 1)}
+    trained = {seed: {"spatial": state(1.0), "spectral": state(2.0)} for seed in pairs}
+    initial = {seed: {"spatial": state(1.0), "spectral": state(1.0)} for seed in pairs}
+    summary = json.loads(json.dumps(fig3.summary({"epoch": 10, "seeds": 2}, pairs, trained, initial)))
+    results.check(fig3.Figure3(), summary, "test")
+    assert summary["runs"]["1"]["spectral"] == run_settings.name(pairs[1]["spectral"]["run"])
+    judged = fig3.judge({**summary, "profile": "paper"})
+    assert len(judged) == 2 and all("2 seeds" in v.evidence and "seed 1:" in v.evidence for v in judged)
 
 
 def test_figure1_and_4a_verdicts_turn_on_one_wrong_entry():
