@@ -178,6 +178,20 @@ def test_the_runner_says_which_runs_it_trains_resumes_or_only_reads_from_their_r
     assert len(done) == 2 and "read from its record" not in done[0] and done[1].endswith("(read from its record)")
 
 
+def test_bfloat16_runs_warn_only_on_a_cpu_that_emulates_bfloat16(monkeypatch):
+    entries = [{"run": {"precision": "mixed_bfloat16"}, "epochs": 1}, {"run": {}, "epochs": 1}]
+    none = {"amx_bf16": False, "avx512_bf16": False, "avx512f": True}
+    monkeypatch.setattr(runner, "accelerator", lambda: None)
+    monkeypatch.setattr(runner, "cpu_flags", lambda: none)
+    assert "1 of these 2 runs train in mixed_bfloat16 emulated" in runner.emulated_bfloat16(entries)
+    assert runner.emulated_bfloat16(entries[1:]) is None  # float32 runs only
+    monkeypatch.setattr(runner, "cpu_flags", lambda: {**none, "avx512_bf16": True})
+    assert runner.emulated_bfloat16(entries) is None
+    monkeypatch.setattr(runner, "cpu_flags", lambda: none)
+    monkeypatch.setattr(runner, "accelerator", lambda: "NVIDIA H200")  # the host's CPU does not compute
+    assert runner.emulated_bfloat16(entries) is None
+
+
 def _row(variant, error, seed=0, part=None, status="finished", epochs=150, dataset="cifar10"):
     part = part or {"max_pooling": "twin", "spectral_half": "control", "spectral_pooling": "headline"}[variant]
     return {

@@ -15,6 +15,7 @@ import time
 from spectral_lib import training
 from spectral_lib.repro import profiles, run_settings, runs, store
 from spectral_lib.repro.quiet import quiet
+from spectral_lib.utils import FAST_BF16_FLAGS, accelerator, cpu_flags
 
 
 def _complete(entry: dict, name: str, profile: str) -> bool:
@@ -24,6 +25,19 @@ def _complete(entry: dict, name: str, profile: str) -> bool:
     )
     export = entry.get("export")
     return record is not None and snapshotted and (export is None or export.exists())
+
+
+def emulated_bfloat16(entries: list[dict]) -> str | None:
+    """A warning when ``entries`` train in mixed_bfloat16 on a CPU that emulates it (none of
+    :data:`~spectral_lib.utils.FAST_BF16_FLAGS`, no GPU), else ``None``."""
+    bf16 = [e for e in entries if run_settings.settings(**e["run"])["precision"] == "mixed_bfloat16"]
+    if not bf16 or any(cpu_flags()[f] for f in FAST_BF16_FLAGS) or accelerator() is not None:
+        return None
+    return (
+        f"warning: this CPU has none of {FAST_BF16_FLAGS}, so {len(bf16)} of these {len(entries)} runs train in "
+        "mixed_bfloat16 emulated, many times slower than in float32 (benchmarks/precision.py measures it); "
+        "their profile's precision set to float32 trains other runs, named without -bf16."
+    )
 
 
 def missing(experiment, profile: str, module: str) -> str | None:
@@ -129,6 +143,8 @@ def main(experiment, argv=None, description: str | None = None) -> list[dict]:
         if None in known or set(args.parts) - set(known):
             parser.error(f"--parts must be among the plan's parts {[k for k in known if k]}, got {args.parts}")
         entries = [e for e in entries if e["part"] in args.parts]
+    if warning := emulated_bfloat16(entries):
+        print(warning, flush=True)
     return train_plan(
         experiment,
         args.profile,

@@ -40,7 +40,7 @@ from spectral_lib.repro import (
     store,
     verdicts,
 )
-from spectral_lib.utils import FAST_BF16_FLAGS, cpu_flags, machine
+from spectral_lib.utils import machine
 
 EXPERIMENT = "07_table4b"
 
@@ -721,14 +721,6 @@ def cost(bench: dict | None) -> list[str]:
 
 
 def main(argv=None) -> None:
-    if not any(flag for name, flag in cpu_flags().items() if name in FAST_BF16_FLAGS):
-        print(
-            f"warning: this CPU has none of {FAST_BF16_FLAGS}, so mixed_bfloat16 runs (the reference profile's) "
-            "are emulated and many times slower than float32 (benchmarks/precision.py measures it); set the "
-            "profile's precision to float32 in spectral_lib/repro/table4b.py to train other runs, named without "
-            "-bf16.",
-            flush=True,
-        )
     runner.main(experiment.get(EXPERIMENT), argv, __doc__)
 
 
