@@ -36,7 +36,8 @@ def emulated_bfloat16(entries: list[dict]) -> str | None:
     return (
         f"warning: this CPU has none of {FAST_BF16_FLAGS}, so {len(bf16)} of these {len(entries)} runs train in "
         "mixed_bfloat16 emulated, many times slower than in float32 (benchmarks/precision.py measures it); "
-        "their profile's precision set to float32 trains other runs, named without -bf16."
+        "to train in float32 instead, set `precision` in the experiment's profile (docs/GUIDE.md): other runs, "
+        "named without -bf16."
     )
 
 
