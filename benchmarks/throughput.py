@@ -117,7 +117,7 @@ def main(argv=None) -> None:
                 print(
                     f"{label}, {precision}, {k} step(s) per call: {speed:.0f} img/s{ratio}, "
                     f"{row['hours_per_run']:.2f} h per 150-epoch run, {row['training_gflop_per_image']:.2f} "
-                    f"GFLOP/image{fraction}, compile and warm-up {row['first_epoch_extra_s']:.0f} s",
+                    f"GFLOP/image{fraction}, compile and warm-up {max(0.0, row['first_epoch_extra_s']):.0f} s",
                     flush=True,
                 )
     entry = {
