@@ -684,8 +684,9 @@ class Figure5(experiment.Experiment):
         # best came before its last epoch: Generic's at epochs 26-32 of 40; Deep and the spectral-pooling
         # network, which learn more slowly on 1000 images, at 57-69 of 72 (at 24 most were still
         # improving). That was on the batch stream before 10773f9 (README: known defect); on the fixed
-        # one, Generic 3x3's spatial best came at epochs 33, 26 and 37, so this budget is too short there
-        # (trained on a 2-core Zen 3, AVX2 only: 17-21 s an epoch, 12-14 min a run). Batch 64 (the paper
+        # one, Generic 3x3's spatial best came at epochs 33, 26 and 37 and Generic 5x5's at 32, 35 and 37,
+        # so this budget is too short for Generic (trained on a 2-core Zen 3, AVX2 only: 17-21 s an epoch
+        # for 3x3, 12-14 min a run; 27-42 s for 5x5, 23-24 min a run). Batch 64 (the paper
         # does not state its batch size): twice the Adam updates per epoch of batch 128 within the same
         # budget.
         "cpu": _fig5(
