@@ -279,17 +279,25 @@ def test_every_experiment_has_its_notebook_profiles_and_valid_committed_results(
         results.load(exp.name, profiles.REFERENCE)  # checked against the schema when committed
 
 
-def _seed(seed, epochs, within, status="ok", spatial_epoch=20, seconds=1.0):
-    def reading(value):  # the spectral arm's steps take `seconds` times as long as the spatial arm's
+def _seed(seed, epochs, within, status="ok", spatial_epoch=20, seconds=1.0, before=0.42):
+    def reading(value, target):  # the spectral arm's steps take `seconds` times as long as the spatial arm's
         return {
             "status": status,
             "epochs": value,
+            "spatial_best": 0.4,
+            "target": target,
             "spatial_epoch": spatial_epoch,
             "spectral_epoch": 5,
             "seconds": None if value is None else value / seconds,
         }
 
-    return {"seed": seed, **reading(epochs), "within_se": reading(within)}
+    # spatial best 0.4, one standard error 0.016 above it; `before`: its best before the last fifth
+    return {
+        "seed": seed,
+        **reading(epochs, 0.4),
+        "within_se": reading(within, 0.416),
+        "spatial_best_before_last_fifth": before,
+    }
 
 
 def _cell(*seeds):
@@ -312,9 +320,12 @@ def test_figure5_verdict_needs_every_seed_at_two_x_both_ways_and_a_settled_spati
     assert fig5.cell_verdict(_cell(_seed(0, 1.2, 1.1), _seed(1, 1.5, 0.9)), BUDGET).verdict == verdicts.NOT_REPRODUCED
     short = _cell(_seed(0, None, None, "too short"), _seed(1, None, None, "too short"))
     assert fig5.cell_verdict(short, BUDGET).verdict == verdicts.NOT_TESTED
-    # A spatial best in the last fifth (epoch 33 of 40) was still improving, whatever the speed-up reads.
-    late = fig5.cell_verdict(_cell(_seed(0, 4.3, 4.0), _seed(1, 7.25, 6.0, spatial_epoch=33)), BUDGET)
-    assert late.verdict == verdicts.NOT_TESTED and "seed 1 at epoch 33" in late.evidence
+    # A spatial best in the last fifth (epoch 33 of 40) may still be improving, whatever the speed-up reads,
+    # and the evidence says how much lower it is than the best before (0.409 - 0.4), beside one standard error.
+    late = fig5.cell_verdict(_cell(_seed(0, 4.3, 4.0), _seed(1, 7.25, 6.0, spatial_epoch=33, before=0.409)), BUDGET)
+    assert late.verdict == verdicts.NOT_TESTED
+    assert "seed 1 at epoch 33, 0.009 below its best before, against one standard error of 0.016" in late.evidence
+    assert "seed 0 at epoch" not in late.evidence
     settled = fig5.cell_verdict(_cell(_seed(0, 4.3, 4.0, spatial_epoch=32), _seed(1, 7.25, 6.0)), BUDGET)
     assert settled.verdict == verdicts.REPRODUCED  # epoch 32 of 40 is the end of the fourth fifth
     assert "paper 5.1x" in one.claim

@@ -94,6 +94,8 @@ def test_table_gives_every_seed_and_summarizes_the_defined_ones():
     # within one standard error of the spatial best on the runs' test images: 0.3 +- sqrt(0.21 / n)
     se = (0.3 * 0.7 / records[0]["run"]["test_images"]) ** 0.5
     assert [s["within_se"]["target"] for s in row["seeds"]] == [pytest.approx(0.3 + se)] * 3
+    # the spatial best of the epochs before the last fifth (2 of 3, 3 of 4, 2 of 3): seed 2's last epoch beat it
+    assert [s["spatial_best_before_last_fifth"] for s in row["seeds"]] == [0.3, 0.3, 0.4]
     # each arm's best over all three seeds, the too-short one included
     assert row["best_error"]["spatial"]["mean"] == pytest.approx(0.3) and row["best_error"]["spatial"]["n"] == 3
     assert row["best_error"]["spectral"]["mean"] == pytest.approx((0.2 + 0.3 + 0.3) / 3)
