@@ -705,9 +705,10 @@ class Figure5(experiment.Experiment):
         # improving). That was on the batch stream before 10773f9 (README: known defect); on the fixed
         # one, Generic 3x3's spatial best came at epochs 33, 26 and 37 and Generic 5x5's at 32, 35 and 37,
         # so this budget is too short for Generic (trained on a 2-core Zen 3, AVX2 only: 17-21 s an epoch
-        # for 3x3, 12-14 min a run; 27-42 s for 5x5, 23-24 min a run). Batch 64 (the paper
-        # does not state its batch size): twice the Adam updates per epoch of batch 128 within the same
-        # budget.
+        # for 3x3, 12-14 min a run; 27-42 s for 5x5, 23-24 min a run); Deep's came at 69 (3x3) and 56
+        # (5x5), Sp. Pooling's at 66 and 67 (the 5x5 pairs on a 2-core Intel Xeon with AMX: 14-16 s an
+        # epoch, 17-18 min a run). Batch 64 (the paper does not state its batch size): twice the Adam
+        # updates per epoch of batch 128 within the same budget.
         "cpu": _fig5(
             {"train_images": 2000, "test_images": 1000, "epochs": 40, "seeds": 3, "batch_size": 64},
             {"train_images": 1000, "test_images": 500, "epochs": 72, "seeds": 1, "batch_size": 64},
