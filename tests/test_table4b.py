@@ -2,6 +2,7 @@
 the exported model of raw images, and the committed reference model."""
 
 import hashlib
+import subprocess
 import types
 import zipfile
 from pathlib import Path
@@ -192,7 +193,7 @@ def test_bfloat16_runs_warn_only_on_a_cpu_that_emulates_bfloat16(monkeypatch):
     assert runner.emulated_bfloat16(entries) is None
 
 
-def _row(variant, error, seed=0, part=None, status="finished", epochs=150, dataset="cifar10"):
+def _row(variant, error, seed=0, part=None, status="finished", epochs=150, dataset="cifar10", stream="old"):
     part = part or {"max_pooling": "twin", "spectral_half": "control", "spectral_pooling": "headline"}[variant]
     return {
         "part": part,
@@ -204,6 +205,7 @@ def _row(variant, error, seed=0, part=None, status="finished", epochs=150, datas
         "test_images": 10000,
         "epochs": epochs,
         "epochs_planned": 150,
+        "batch_stream": stream,
     }
 
 
@@ -279,6 +281,40 @@ def test_cifar100_is_judged_against_its_own_seed_spread():
     assert judged["CIFAR-100 twin"].verdict == verdicts.REPRODUCED  # 9.1 points against a noise of about 0.7
     assert judged["31.6"].verdict == verdicts.NOT_REPRODUCED
     assert _by_claim(cifar10)["CIFAR-100 twin"].verdict == verdicts.NOT_TESTED  # not in the queue
+
+
+def test_a_runs_batch_stream_is_that_of_the_commits_of_the_stretches_it_kept():
+    old, fixed = sorted(progress.OLD_STREAM_COMMITS)[0], "a2c6abf"
+    assert progress.batch_stream([{"commit": old}]) == "old"
+    assert progress.batch_stream([{"commit": old, "lost": True}, {"commit": fixed + "+changes"}]) == "fixed"
+    assert progress.batch_stream([{"commit": old}, {"commit": fixed}]) == "old and fixed"
+    assert progress.batch_stream([]) == ""
+
+
+def test_the_old_stream_commits_are_the_committed_stretches_without_the_fix_in_their_history():
+    if not (ROOT / ".git").exists():
+        pytest.skip("needs a git clone's history")
+    trained = {
+        s["commit"].split("+")[0]
+        for path in (ROOT / "results" / "runs").rglob("*.json")
+        for s in read_json(path).get("segments", [])
+    }
+    assert progress.OLD_STREAM_COMMITS <= trained
+    for commit in trained:
+        ancestry = subprocess.run(["git", "merge-base", "--is-ancestor", progress.STREAM_FIX, commit], cwd=ROOT)
+        assert ancestry.returncode in (0, 1), f"{commit} is not in this clone's history"
+        assert (commit in progress.OLD_STREAM_COMMITS) == (ancestry.returncode == 1), commit
+
+
+def test_a_verdict_says_when_the_runs_it_rests_on_mix_the_old_and_the_fixed_batch_stream():
+    twins = [_row("max_pooling", 0.157), _row("max_pooling", 0.158, seed=1)]
+    rows = twins + [_row("spectral_pooling", 0.1163), _row("spectral_half", 0.147, stream="fixed")]
+    judged = _by_claim(rows)
+    note = "its runs mix the old batch stream (before 10773f9"
+    assert note in judged["control"].evidence  # its arms mix
+    assert note not in judged["twin"].evidence and note not in judged["8.6"].evidence  # one control seed: no spread
+    judged = _by_claim(rows + [_row("spectral_pooling", 0.1263, seed=1, stream="fixed")])
+    assert note in judged["twin"].evidence and note in judged["8.6"].evidence
 
 
 def test_the_shortfall_names_the_gap_to_the_paper_and_where_the_curve_stopped_improving():

@@ -65,6 +65,24 @@ def devices(segments: list[Segment]) -> list[str]:
     return sorted({device_of(s) for s in segments if not s.get("lost")})
 
 
+# The batch stream was fixed in 10773f9 (README: known defect). The commits before it that stretches of the
+# committed records and progress files trained at; every later commit trains on the fixed stream. A test checks
+# the set against the git history.
+STREAM_FIX = "10773f9"
+OLD_STREAM_COMMITS = frozenset(
+    "0e9ce7b 2d40126 4ff7522 5c32ce4 770d0e1 7fc0799 8a9f698 984420a b685fb9 bb71f36 be420d5 c2b0075 dcb83cc fb2ad68 "
+    "fe1bfda".split()
+)
+
+
+def batch_stream(segments: list[Segment]) -> str:
+    """The batch stream the stretches a run kept trained on: ``"old"`` (before :data:`STREAM_FIX`), ``"fixed"``,
+    ``"old and fixed"`` for a run resumed across the fix, ``""`` before its first stretch."""
+    kept = [s["commit"].split("+")[0] for s in segments if not s.get("lost")]
+    streams = {"old" if commit in OLD_STREAM_COMMITS else "fixed" for commit in kept}
+    return " and ".join(sorted(streams, reverse=True))
+
+
 def history(run_dir: Path, evaluated: str) -> dict[str, list[float]]:
     """The per-epoch curve of ``run_dir`` in a record's keys (``train_error``, ``<evaluated>_error``, ...)."""
     h = training.read_history(run_dir)

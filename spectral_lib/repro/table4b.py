@@ -22,6 +22,7 @@ goes on down it (reusing finished runs); every queue run writes its progress fil
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from typing import TypedDict
 
@@ -217,6 +218,7 @@ class Row(TypedDict):
     segments: list[progress.Segment]
     machines: list[str]
     devices: list[str]
+    batch_stream: str  # progress.batch_stream: "old", "fixed", "old and fixed"; "" when not started
     curve: Curve
     images_per_second: float | None
     training_seconds: float
@@ -265,6 +267,7 @@ def row(entry: dict) -> Row:
             {progress.where(s) for s in segments if not s.get("lost")} or ({record["machine"]} if record else set())
         ),
         devices=progress.devices(segments),
+        batch_stream=progress.batch_stream(segments),
         curve={k: h.get(k, []) for k in ("train_error", "validation_error", "wall_seconds")},
         **progress.summary(h, run) if h else {"images_per_second": None, "training_seconds": 0.0},
     )
@@ -298,6 +301,21 @@ def spread(rows: list[dict], dataset: str = "cifar10") -> tuple[float, int] | No
     it with more than one seed (on CIFAR-10 the twin and the control, then the headline with its seeds):
     :func:`verdicts.seed_spread`; ``None`` while none has two seeds."""
     return verdicts.seed_spread([finished(compared(rows), v, dataset) for v in VARIANTS])
+
+
+def _across_streams(verdict: verdicts.Verdict, arms: list[dict], rows: list[dict]) -> verdicts.Verdict:
+    """``verdict`` with a note when the finished runs it rests on, ``arms`` and those of the :func:`spread`,
+    trained on both the old and the fixed batch stream (README: known defect)."""
+    pool = [r for r in compared(rows) if r["dataset"] == arms[0]["dataset"] and r["status"] == "finished"]
+    pooled = [r for r in pool if sum(q["variant"] == r["variant"] for q in pool) > 1]
+    used = [r for r in arms + pooled if r["status"] == "finished"]
+    if {"old", "fixed"} - {s for r in used for s in r["batch_stream"].split(" and ")}:
+        return verdict
+    return dataclasses.replace(
+        verdict,
+        evidence=f"{verdict.evidence}; its runs mix the old batch stream (before {progress.STREAM_FIX}: README's "
+        "known defect) and the fixed one",
+    )
 
 
 def label(row_: dict) -> str:
@@ -338,7 +356,7 @@ def _lower(claim: str, ours: list[dict], theirs: list[dict], rows: list[dict], e
     if short := _short(epochs):
         return verdicts.Verdict(claim, verdicts.NOT_TESTED, short)
     n, dataset = ours[0]["test_images"], ours[0]["dataset"]
-    return verdicts.lower_error(claim, *errors, n, spread(rows, dataset))
+    return _across_streams(verdicts.lower_error(claim, *errors, n, spread(rows, dataset)), ours + theirs, rows)
 
 
 def _arm(rows: list[dict], dataset: str, variant: str, part: str | None = None) -> list[dict]:
@@ -364,7 +382,8 @@ def judge(rows: list[dict], epochs: int) -> list[verdicts.Verdict]:
         elif not errors:
             out.append(_unfinished(claim, ours) if ours else _absent(claim, rows))
         else:
-            out.append(verdicts.at_most_target(claim, errors, target / 100, n, spread(rows, dataset)))
+            judged = verdicts.at_most_target(claim, errors, target / 100, n, spread(rows, dataset))
+            out.append(_across_streams(judged, ours, rows))
     for dataset, variant, what in (
         ("cifar10", "max_pooling", "its max-pooling twin"),
         ("cifar10", "spectral_half", "the equal-size control (spectral pooling to the twin's map sizes)"),
@@ -579,8 +598,8 @@ class Table(experiment.Experiment):
     title = "Figure 4(b): CIFAR-10 and CIFAR-100 test error"
     paper_item = "Figure 4(b)"
     # 3: `config` (was `settings`); 4: reference models name their compute dtypes, rows their devices; 5: reference
-    # models keep their sha256 and where their test error was measured
-    schema = 5
+    # models keep their sha256 and where their test error was measured; 6: rows name their batch stream
+    schema = 6
     fields = {
         "config": dict,
         "network": dict[str, float],
@@ -675,6 +694,8 @@ class Table(experiment.Experiment):
             cells = (err, "-") if r["dataset"] == "cifar10" else ("-", err)
             speed = f", {r['images_per_second']:.0f} img/s, {_hours(r)}" if r["images_per_second"] else ""
             where = f" on {', '.join(r['devices'])}" if r["devices"] else ""
+            stream = r["batch_stream"]
+            where += f", {stream} batch stream{'s' * (' and ' in stream)}" if stream else ""
             lines.append(f"| {label(r)} ({r['part']}; {r['precision']}{where}{speed}) | {cells[0]} | {cells[1]} |")
         machines = "; ".join(sorted({m for r in summary_["rows"] for m in r["machines"]}))
         lines += [
