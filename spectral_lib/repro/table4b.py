@@ -300,15 +300,20 @@ def spread(rows: list[dict], dataset: str = "cifar10") -> tuple[float, int] | No
     """The seed-to-seed spread of ``dataset``'s test error, pooled over every :func:`compared` network trained on
     it with more than one seed (on CIFAR-10 the twin and the control, then the headline with its seeds):
     :func:`verdicts.seed_spread`; ``None`` while none has two seeds."""
-    return verdicts.seed_spread([finished(compared(rows), v, dataset) for v in VARIANTS])
+    return verdicts.seed_spread([finished(_pooled(rows, dataset), v, dataset) for v in VARIANTS])
+
+
+def _pooled(rows: list[dict], dataset: str) -> list[dict]:
+    """The finished rows whose seeds :func:`spread` pools: each :func:`compared` network on ``dataset`` trained
+    with more than one seed."""
+    pool = [r for r in compared(rows) if r["dataset"] == dataset and r["status"] == "finished"]
+    return [r for r in pool if sum(q["variant"] == r["variant"] for q in pool) > 1]
 
 
 def _across_streams(verdict: verdicts.Verdict, arms: list[dict], rows: list[dict]) -> verdicts.Verdict:
     """``verdict`` with a note when the finished runs it rests on, ``arms`` and those of the :func:`spread`,
     trained on both the old and the fixed batch stream (README: known defect)."""
-    pool = [r for r in compared(rows) if r["dataset"] == arms[0]["dataset"] and r["status"] == "finished"]
-    pooled = [r for r in pool if sum(q["variant"] == r["variant"] for q in pool) > 1]
-    used = [r for r in arms + pooled if r["status"] == "finished"]
+    used = [r for r in arms if r["status"] == "finished"] + _pooled(rows, arms[0]["dataset"])
     if {"old", "fixed"} - {s for r in used for s in r["batch_stream"].split(" and ")}:
         return verdict
     return dataclasses.replace(
