@@ -328,6 +328,20 @@ def test_the_shortfall_names_the_gap_to_the_paper_and_where_the_curve_stopped_im
     assert "(11.0 %) came at epoch 105, 5 epochs after the first learning-rate drop (epoch 100)" in text
 
 
+def test_overfitting_needs_the_last_epochs_well_above_the_best_not_one_noisy_epoch():
+    def line(validation):
+        row = _row("spectral_pooling", None, status="in progress", epochs=len(validation))
+        row["curve"] = {"train_error": [0.09] * len(validation), "validation_error": validation}
+        return table4b.overfitting([row])[0]
+
+    spike = [0.30] * 10 + [0.131, 0.143, 0.130, 0.140, 0.186]  # best 13.0 %, last 18.6 %, last 5 mean 14.6 %
+    assert line(spike).endswith("best validation 13.0 % at epoch 13")
+    rise = [0.30] * 10 + [0.13, 0.19, 0.19, 0.19, 0.19]  # last 5 mean 17.8 %: 4.8 points above the best
+    assert not line(rise).endswith("overfitting")
+    rise[-1] = 0.21  # last 5 mean 18.2 %: 5.2 points above it
+    assert line(rise).endswith("and 18.2 % over the last 5 epochs: overfitting")
+
+
 def test_lower_error_and_at_most_target_on_hand_computed_cases():
     se = verdicts.standard_error(0.1, 10000)  # 0.003
     assert verdicts.difference_se(0.1, 0.1, 10000) == pytest.approx(se * 2**0.5)  # in quadrature, not summed

@@ -102,6 +102,7 @@ QUEUE = (
 )
 REFERENCE_CHECK_IMAGES = 1000  # the exported models' error on the first test images, checked by the tests
 OVERFIT_POINTS = 5.0  # a run overfits when its last training error is this far below its validation error
+OVERFIT_EPOCHS = 5  # ...and the mean validation error of its last this many epochs is this far above its best
 
 
 def export_path(profile: str, dataset: str):
@@ -418,8 +419,9 @@ def ablations(rows: list[dict], epochs: int) -> list[verdicts.Verdict]:
 
 def overfitting(rows: list[dict]) -> list[str]:
     """What each run's curve shows about overfitting: its last training error against its last validation
-    error, and the epoch of its best validation error (a run whose validation error rises after it while
-    the training error falls overfits)."""
+    error, and the epoch of its best validation error (a run whose validation error over its last
+    `OVERFIT_EPOCHS` epochs stays well above that best while the training error falls overfits; one noisy
+    epoch does not)."""
     out = []
     for r in rows:
         c = r["curve"]
@@ -427,14 +429,15 @@ def overfitting(rows: list[dict]) -> list[str]:
             continue
         best = int(min(range(len(c["validation_error"])), key=c["validation_error"].__getitem__))
         gap = 100 * (c["validation_error"][-1] - c["train_error"][-1])
+        recent = float(np.mean(c["validation_error"][-OVERFIT_EPOCHS:]))
         out.append(
             f"{label(r)} ({DATASETS[r['dataset']]}, epoch {r['epochs']} of "
             f"{r['epochs_planned']}): training error {100 * c['train_error'][-1]:.1f} %, validation "
             f"{100 * c['validation_error'][-1]:.1f} % ({gap:+.1f} points); best validation "
             f"{100 * c['validation_error'][best]:.1f} % at epoch {best + 1}"
             + (
-                " and higher since: overfitting"
-                if c["validation_error"][-1] - c["validation_error"][best] > OVERFIT_POINTS / 100
+                f" and {100 * recent:.1f} % over the last {OVERFIT_EPOCHS} epochs: overfitting"
+                if recent - c["validation_error"][best] > OVERFIT_POINTS / 100
                 and gap > OVERFIT_POINTS
                 else ""
             )
