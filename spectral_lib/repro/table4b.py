@@ -437,8 +437,7 @@ def overfitting(rows: list[dict]) -> list[str]:
             f"{100 * c['validation_error'][best]:.1f} % at epoch {best + 1}"
             + (
                 f" and {100 * recent:.1f} % over the last {OVERFIT_EPOCHS} epochs: overfitting"
-                if recent - c["validation_error"][best] > OVERFIT_POINTS / 100
-                and gap > OVERFIT_POINTS
+                if recent - c["validation_error"][best] > OVERFIT_POINTS / 100 and gap > OVERFIT_POINTS
                 else ""
             )
         )
