@@ -1,7 +1,9 @@
-"""README's first screen: short, and its layer example runs as written."""
+"""README's first screen: short, its layer example runs as written, its cluster example trains the whole queue."""
 
 import re
 from pathlib import Path
+
+from spectral_lib.repro import table4b
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 
@@ -18,3 +20,9 @@ def test_the_layer_example_compiles_and_fits():
     exec(code, scope)
     model = scope["model"]
     assert int(model.optimizer.iterations) == 2 and model.output_shape == (None, 10)  # 64 images, batch 32
+
+
+def test_the_cluster_example_covers_the_whole_queue():
+    (first, last) = map(int, re.search(r"sbatch --array=(\d+)-(\d+) ", README).groups())
+    runs = len(table4b.plan("cpu"))
+    assert (first, last) == (0, runs - 1) and f"the queue's {runs} per GPU" in README
