@@ -457,7 +457,8 @@ def shortfall(rows: list[dict]) -> str | None:
     runs of :data:`HYPOTHESES` found: a training error near zero far below the validation error is a
     generalization gap, which more epochs do not close; the epoch of the best validation error against the
     first learning-rate drop says whether the epochs after it added anything; each hypothesis' CIFAR-10 error
-    against the headline's, in the words of :data:`OUTCOMES`. ``None`` before the headline has finished."""
+    against the headline's, in the words of :data:`OUTCOMES`, and against the paper's once trained. ``None``
+    before the headline has finished."""
     headline = ("headline", "cifar10", "spectral_pooling", "finished")
     done = [r for r in rows if (r["part"], r["dataset"], r["variant"], r["status"]) == headline]
     if not done:
@@ -467,11 +468,22 @@ def shortfall(rows: list[dict]) -> str | None:
     best = int(np.argmin(c["validation_error"]))
     epochs = done[0]["epochs_planned"]
     drop = search.paper_drops(epochs)[0]
-    seeds = f"{len(done)} seed{'s' * (len(done) > 1)}"
     tested = {part: _lower("", _arm(rows, "cifar10", "spectral_pooling", part), done, rows, epochs)
               for part in HYPOTHESES}  # fmt: skip
+
+    def found(part: str, what: str) -> str:
+        errors = finished(rows, "spectral_pooling", "cifar10", part)
+        outcome = f"{what}: {OUTCOMES[tested[part].verdict]}"
+        if not errors:
+            return outcome
+        error = 100 * np.mean(errors)
+        return (
+            f"{what}: {error:.2f} % ({verdicts.seeds(len(errors))}), {OUTCOMES[tested[part].verdict]}, "
+            f"{abs(error - target):.2f} points {'above' if error > target else 'below'} the paper's"
+        )
+
     return (
-        f"The spectral net's {ours:.2f} % ({seeds}) is {abs(ours - target):.2f} points "
+        f"The spectral net's {ours:.2f} % ({verdicts.seeds(len(done))}) is {abs(ours - target):.2f} points "
         f"{'above' if ours > target else 'below'} the paper's {target} %. "
         f"Seed {done[0]['seed']}'s training error ends at {100 * c['train_error'][-1]:.1f} % against a validation "
         f"error of {100 * c['validation_error'][-1]:.1f} %: it fits its training images, so the points it misses "
@@ -479,9 +491,7 @@ def shortfall(rows: list[dict]) -> str | None:
         f"({100 * c['validation_error'][best]:.1f} %) came at epoch {best + 1}, {best + 1 - drop} epochs after the "
         f"first learning-rate drop (epoch {drop}). What the paper leaves open, one run each against the "
         f"headline's CIFAR-10 error (M = {UNSTATED['num_layers']}, weight decay {UNSTATED['weight_decay']:g}, "
-        "standardized inputs): "
-        + "; ".join(f"{what}: {OUTCOMES[tested[part].verdict]}" for part, (_, what) in HYPOTHESES.items())
-        + "."
+        "standardized inputs): " + "; ".join(found(part, what) for part, (_, what) in HYPOTHESES.items()) + "."
     )
 
 

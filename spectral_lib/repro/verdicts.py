@@ -104,8 +104,8 @@ def lower_error(
     (mo, so), (mt, st) = (_mean_and_noise(e, n, spread and spread[0]) for e in (ours, theirs))
     gap, se = mt - mo, math.hypot(so, st)
     evidence = (
-        f"{100 * mo:.2f} % ({len(ours)} seed{'s' * (len(ours) > 1)}) vs {100 * mt:.2f} % ({len(theirs)} "
-        f"seed{'s' * (len(theirs) > 1)}): difference {100 * gap:+.2f} +- {100 * se:.2f} points, binomial "
+        f"{100 * mo:.2f} % ({seeds(len(ours))}) vs {100 * mt:.2f} % ({seeds(len(theirs))}): difference "
+        f"{100 * gap:+.2f} +- {100 * se:.2f} points, binomial "
         f"errors on {n} test images and {spread_text(spread)}"
     )
     if spread is None and min(len(ours), len(theirs)) == 1:
@@ -113,6 +113,11 @@ def lower_error(
     if abs(gap) <= Z * se:
         return Verdict(claim, INCONCLUSIVE, f"within {Z:g} standard errors: {evidence}")
     return Verdict(claim, REPRODUCED if gap > 0 else NOT_REPRODUCED, evidence)
+
+
+def seeds(k: int) -> str:
+    """``k`` seeds, in words: "1 seed", "3 seeds"."""
+    return f"{k} seed{'s' * (k > 1)}"
 
 
 def at_most_target(claim: str, errors: list[float], target: float, n: int, spread: tuple[float, int] | None) -> Verdict:
@@ -125,7 +130,7 @@ def at_most_target(claim: str, errors: list[float], target: float, n: int, sprea
     mean, noise = _mean_and_noise(errors, n, spread and spread[0])
     gap, se = mean - target, math.hypot(noise, standard_error(target, n))
     evidence = (
-        f"{100 * mean:.2f} % ({len(errors)} seed{'s' * (len(errors) > 1)}) against {100 * target:.2f} %: "
+        f"{100 * mean:.2f} % ({seeds(len(errors))}) against {100 * target:.2f} %: "
         f"{100 * gap:+.2f} +- {100 * se:.2f} points, binomial errors on {n} test images and "
         f"{spread_text(spread)}"
     )
