@@ -472,13 +472,12 @@ def shortfall(rows: list[dict]) -> str | None:
               for part in HYPOTHESES}  # fmt: skip
 
     def found(part: str, what: str) -> str:
-        errors = finished(rows, "spectral_pooling", "cifar10", part)
-        outcome = f"{what}: {OUTCOMES[tested[part].verdict]}"
+        errors, outcome = finished(rows, "spectral_pooling", "cifar10", part), OUTCOMES[tested[part].verdict]
         if not errors:
-            return outcome
+            return f"{what}: {outcome}"
         error = 100 * np.mean(errors)
         return (
-            f"{what}: {error:.2f} % ({verdicts.seeds(len(errors))}), {OUTCOMES[tested[part].verdict]}, "
+            f"{what}: {error:.2f} % ({verdicts.seeds(len(errors))}), {outcome}, "
             f"{abs(error - target):.2f} points {'above' if error > target else 'below'} the paper's"
         )
 

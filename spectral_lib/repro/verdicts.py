@@ -105,8 +105,7 @@ def lower_error(
     gap, se = mt - mo, math.hypot(so, st)
     evidence = (
         f"{100 * mo:.2f} % ({seeds(len(ours))}) vs {100 * mt:.2f} % ({seeds(len(theirs))}): difference "
-        f"{100 * gap:+.2f} +- {100 * se:.2f} points, binomial "
-        f"errors on {n} test images and {spread_text(spread)}"
+        f"{100 * gap:+.2f} +- {100 * se:.2f} points, binomial errors on {n} test images and {spread_text(spread)}"
     )
     if spread is None and min(len(ours), len(theirs)) == 1:
         return Verdict(claim, INCONCLUSIVE, f"one seed and {evidence}")
