@@ -732,7 +732,7 @@ class Figure5(experiment.Experiment):
             groups.setdefault(tuple(c.items()), []).append(ARCHITECTURES[arch])
         cells = "; ".join(
             f"{', '.join(names)}: {c['train_images']} training / {c['test_images']} test images, {c['epochs']} "
-            f"epochs, {c['seeds']} seed{'s' if c['seeds'] > 1 else ''}, batch {c['batch_size']}"
+            f"epochs, {verdicts.seeds(c['seeds'])}, batch {c['batch_size']}"
             for c, names in ((dict(k), v) for k, v in groups.items())
         )
         return (
